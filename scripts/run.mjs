@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// One entry point for a fresh machine (Node 20+ and npm only): make sure the pinned pnpm is present,
+// install the workspace, then run the task. `npm run dev`, `npm test` and `npm run bench` call this.
+import { spawnSync, execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const PNPM_VERSION = '12.4.2'
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+const task = process.argv[2]
+const tasks = {
+  // The local server (wrangler dev, state persisted under .dev-state/) on http://127.0.0.1:8787.
+  dev: [['pnpm', '--filter', '@amber/worker', 'run', 'dev']],
+  // Every check CI runs: types, lint, all test tiers, and the production bundle build.
+  test: [
+    ['pnpm', 'exec', 'turbo', 'run', 'typecheck', 'lint', '--concurrency=2', '--output-logs=errors-only'],
+    ['pnpm', 'exec', 'turbo', 'run', 'test', '--concurrency=1', '--output-logs=full'],
+    ['pnpm', '--filter', '@amber/worker', 'run', 'build'],
+  ],
+  bench: [['pnpm', '--filter', '@amber/bench', 'run', 'bench']],
+}
+if (!tasks[task]) {
+  console.error(`usage: node scripts/run.mjs <${Object.keys(tasks).join('|')}>`)
+  process.exit(2)
+}
+
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' }
+// better-sqlite3 builds from source here (no prebuilt download); pnpm ignores npm's nodedir, so pass Node's prefix.
+env.npm_config_nodedir ??= path.dirname(path.dirname(process.execPath))
+
+function pnpmVersion(pathEnv) {
+  try {
+    return execFileSync('pnpm', ['--version'], { env: { ...env, PATH: pathEnv }, encoding: 'utf8' }).trim()
+  } catch {
+    return undefined // not installed: handled by the caller
+  }
+}
+
+const toolsBin = path.join(root, '.tools', 'node_modules', '.bin')
+env.PATH = `${toolsBin}${path.delimiter}${env.PATH}`
+if (pnpmVersion(env.PATH) !== PNPM_VERSION) {
+  console.log(`[amber] installing pnpm ${PNPM_VERSION} into .tools/`)
+  run(['npm', 'install', '--prefix', path.join(root, '.tools'), '--no-save', '--no-audit', '--no-fund', `pnpm@${PNPM_VERSION}`])
+}
+
+const frozen = existsSync(path.join(root, 'pnpm-lock.yaml')) && process.env.CI ? ['--frozen-lockfile'] : []
+run(['pnpm', 'install', ...frozen])
+for (const cmd of tasks[task]) run(cmd)
+
+function run([cmd, ...args]) {
+  console.log(`[amber] ${cmd} ${args.join(' ')}`)
+  const result = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' })
+  if (result.status !== 0) process.exit(result.status ?? 1)
+}
