@@ -1,1 +1,27 @@
-export {}
+export {
+  PROTOCOL_VERSIONS,
+  MessageType,
+  DocChannel,
+  SyncStep,
+  CatchUpKind,
+  HelloFlags,
+  FATAL_CLOSE_CODE,
+  FatalReason,
+  ErrorCode,
+  TREE_DOC_ID,
+} from './constants.ts'
+export type { DocId, DeviceId, VaultCursor, DocHave, SeqRange, CatchUpEntry, SyncMessage, Message, MessageOf } from './types.ts'
+export {
+  ProtocolDecodeError,
+  writeMessage,
+  readMessage,
+  encodeMessage,
+  decodeMessage,
+  writeCursor,
+  readCursor,
+  writeSyncMessage,
+  readSyncMessage,
+  assertNever,
+} from './codec.ts'
+export { isDocId } from './docId.ts'
+export { createSeqRanges } from './seqRanges.ts'

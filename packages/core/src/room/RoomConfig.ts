@@ -1,0 +1,34 @@
+// Every limit and threshold of a vault room, with defaults; hosts override from their environment.
+
+export interface RoomConfig {
+  /** Group-commit window: updates arriving within it share one storage commit. */
+  readonly batchWindowMs: number
+  /** Largest update accepted from a client, in bytes. */
+  readonly maxUpdateBytes: number
+  /** Most structs (items, GC runs, skips) one update may carry. */
+  readonly maxUpdateStructs: number
+  /** Largest frame accepted from a client, in bytes. */
+  readonly maxFrameBytes: number
+  /** Hot log bytes of one document that trigger a flush of its entries to a cold segment. */
+  readonly flushBytes: number
+  /** Hot log entries of one document that trigger a flush. */
+  readonly flushEntries: number
+  /** Age of the oldest hot entry of a document after which it is flushed anyway. */
+  readonly flushAfterMs: number
+  /** Cold segments of one document that trigger compaction into a snapshot. */
+  readonly compactSegments: number
+  /** A loaded document unused this long is dropped from memory. */
+  readonly unloadIdleMs: number
+}
+
+export const DEFAULT_ROOM_CONFIG: RoomConfig = {
+  batchWindowMs: 2,
+  maxUpdateBytes: 8 * 1024 * 1024,
+  maxUpdateStructs: 200_000,
+  maxFrameBytes: 16 * 1024 * 1024,
+  flushBytes: 256 * 1024,
+  flushEntries: 2_000,
+  flushAfterMs: 60_000,
+  compactSegments: 8,
+  unloadIdleMs: 120_000,
+}
