@@ -25,3 +25,5 @@ export {
 } from './codec.ts'
 export { isDocId } from './docId.ts'
 export { createSeqRanges } from './seqRanges.ts'
+export { YMessageType, encodeYSync, encodeYAwareness, decodeYFrame } from './yWebsocket.ts'
+export type { YFrame } from './yWebsocket.ts'

@@ -1,0 +1,172 @@
+// One Durable Object per vault: builds the storage adapters, hands hibernatable sockets to the core
+// VaultRoom and maps the room's wake-up requests onto the DO alarm. All sync logic lives in the room.
+
+import { VaultRoom } from '@amber/core'
+import type { Connection, ConnectRoute, RoomLogger, RoomScheduler, SessionState } from '@amber/core'
+import { FATAL_CLOSE_CODE, FatalReason, assertNever } from '@amber/protocol'
+import { DurableObject } from 'cloudflare:workers'
+import { roomConfigFromEnv } from './config.ts'
+import { createConnection } from './createConnection.ts'
+import type { Env } from './Env.ts'
+import { DoSqliteStorageAdapter } from './storage/DoSqliteStorageAdapter.ts'
+import { R2StorageAdapter } from './storage/R2StorageAdapter.ts'
+import { readVaultUpgrade } from './vaultUpgrade.ts'
+
+/** Retryable close for a socket the room cannot take back after a wake (no attachment to restore from). */
+const RESTORE_FAILED_CLOSE = { code: 1011, reason: 'RESTORE_FAILED' } as const
+/** Retryable close after an unexpected failure while handling a frame; the client reconnects and resumes. */
+const INTERNAL_CLOSE = { code: 1011, reason: 'INTERNAL' } as const
+/** Close codes a peer may report but an endpoint must not send; the reciprocal close uses 1000 instead. */
+const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015])
+
+export class VaultDO extends DurableObject<Env> {
+  #room: VaultRoom | undefined
+  readonly #connections = new WeakMap<WebSocket, Connection>()
+  /** Sockets already handed to room.disconnect; close and error may both arrive for one socket. */
+  readonly #gone = new WeakSet<WebSocket>()
+  readonly #logger: RoomLogger = {
+    warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+    error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+  }
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS amber_host (name TEXT PRIMARY KEY, value TEXT NOT NULL)')
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const upgrade = readVaultUpgrade(request)
+    if (upgrade === undefined || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
+      return new Response('VaultDO only accepts socket upgrades from the Worker', { status: 400 })
+    }
+    this.#rememberVaultId(upgrade.vaultId)
+    // Opening restores the sockets that predate a wake; the new one is accepted after, and connected instead.
+    const room = await this.#openRoom()
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+    this.ctx.acceptWebSocket(server, [routeTag(upgrade.route)])
+    room.connect(this.#connection(server), upgrade.route)
+    return new Response(null, { status: 101, webSocket: client })
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const room = await this.#openRoom()
+    const conn = this.#connection(ws)
+    if (typeof message === 'string') {
+      // The protocol is binary only; a text frame means the peer does not speak it.
+      conn.close(FATAL_CLOSE_CODE, FatalReason.ProtocolError)
+      this.#disconnect(room, ws)
+      return
+    }
+    try {
+      await room.receive(conn, new Uint8Array(message))
+    } catch (error) {
+      // The room answers bad frames itself; reaching here is a bug or a storage failure. Drop only this socket.
+      this.#logger.error('receive failed', { error: String(error) })
+      conn.close(INTERNAL_CLOSE.code, INTERNAL_CLOSE.reason)
+      this.#disconnect(room, ws)
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Complete the close handshake; a no-op when the runtime already replied (web_socket_auto_reply_to_close).
+    if (ws.readyState !== WebSocket.READY_STATE_CLOSED) ws.close(RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason)
+    this.#disconnect(await this.#openRoom(), ws)
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.#logger.warn('socket error', { error: String(error) })
+    this.#disconnect(await this.#openRoom(), ws)
+  }
+
+  override async alarm(): Promise<void> {
+    // An alarm may be the first event after eviction; with no vault ever connected there is nothing to run.
+    if (this.#storedVaultId() === undefined) return
+    const room = await this.#openRoom()
+    await room.alarm()
+  }
+
+  /** Opens the room once per instance; after a wake, restores every live socket before any event is handled. */
+  async #openRoom(): Promise<VaultRoom> {
+    // A room whose storage commit failed has closed its sockets and must be replaced, not reused.
+    if (this.#room?.isBroken) this.#room = undefined
+    if (this.#room !== undefined) return this.#room
+    await this.ctx.blockConcurrencyWhile(async () => {
+      if (this.#room !== undefined) return
+      const vaultId = this.#storedVaultId()
+      if (vaultId === undefined) throw new Error('VaultDO has no vault id: it was never reached through the Worker')
+      const room = await VaultRoom.open({
+        vaultId,
+        hot: new DoSqliteStorageAdapter(this.ctx.storage),
+        cold: R2StorageAdapter.forVault(this.env.BLOBS, vaultId),
+        scheduler: this.#scheduler,
+        config: roomConfigFromEnv(this.env),
+        logger: this.#logger,
+      })
+      for (const ws of this.ctx.getWebSockets()) {
+        if (ws.readyState !== WebSocket.READY_STATE_OPEN) continue
+        const state = ws.deserializeAttachment() as SessionState | null
+        const conn = this.#connection(ws)
+        if (state === null) conn.close(RESTORE_FAILED_CLOSE.code, RESTORE_FAILED_CLOSE.reason)
+        else room.restore(conn, state)
+      }
+      this.#room = room
+    })
+    return this.#room!
+  }
+
+  readonly #scheduler: RoomScheduler = {
+    wakeAt: (at) => {
+      this.#alarmWrites = this.#alarmWrites.then(() => this.#setEarliestAlarm(at))
+    },
+  }
+  /** Alarm writes run in order so two wakeAt calls cannot race past each other's getAlarm. */
+  #alarmWrites: Promise<void> = Promise.resolve()
+
+  async #setEarliestAlarm(at: number): Promise<void> {
+    try {
+      const current = await this.ctx.storage.getAlarm()
+      if (current === null || at < current) await this.ctx.storage.setAlarm(at)
+    } catch (error) {
+      // Storage is broken if this fails; the room retries its wake-up on its next write.
+      this.#logger.error('setAlarm failed', { error: String(error), at })
+    }
+  }
+
+  #connection(ws: WebSocket): Connection {
+    let conn = this.#connections.get(ws)
+    if (conn === undefined) {
+      conn = createConnection(ws)
+      this.#connections.set(ws, conn)
+    }
+    return conn
+  }
+
+  #disconnect(room: VaultRoom, ws: WebSocket): void {
+    if (this.#gone.has(ws)) return
+    this.#gone.add(ws)
+    room.disconnect(this.#connection(ws))
+  }
+
+  #rememberVaultId(vaultId: string): void {
+    const stored = this.#storedVaultId()
+    if (stored === vaultId) return
+    if (stored !== undefined) throw new Error(`VaultDO for ${stored} was asked to serve ${vaultId}`)
+    this.ctx.storage.sql.exec("INSERT INTO amber_host (name, value) VALUES ('vaultId', ?)", vaultId)
+  }
+
+  #storedVaultId(): string | undefined {
+    const rows = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM amber_host WHERE name = 'vaultId'").toArray()
+    return rows[0]?.value
+  }
+}
+
+function routeTag(route: ConnectRoute): string {
+  switch (route.kind) {
+    case 'vault':
+      return 'route:vault'
+    case 'y':
+      return 'route:y'
+    default:
+      return assertNever(route)
+  }
+}

@@ -1,0 +1,138 @@
+// Runs the real local server (`wrangler dev`) as a child process on free ports, with state persisted to a
+// directory the test owns, so a test can kill it mid-session and start it again on the same state.
+
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const workerDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const wranglerBin = path.join(path.dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin/wrangler.js')
+
+/** wrangler builds, starts workerd and answers health within this on a loaded 2-core machine. */
+const START_TIMEOUT_MS = 90_000
+const STOP_TIMEOUT_MS = 10_000
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+export class WranglerDev {
+  readonly port: number
+  readonly #child: ChildProcess
+  readonly #exited: Promise<void>
+  #output = ''
+
+  private constructor(port: number, child: ChildProcess) {
+    this.port = port
+    this.#child = child
+    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()))
+    child.stdout?.on('data', (chunk: Buffer) => (this.#output += chunk.toString()))
+    child.stderr?.on('data', (chunk: Buffer) => (this.#output += chunk.toString()))
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  get wsOrigin(): string {
+    return `ws://127.0.0.1:${this.port}`
+  }
+
+  /** Everything the server printed; attached to failures. */
+  get output(): string {
+    return this.#output
+  }
+
+  static async start(options: { persistTo: string; vars?: Record<string, string> }): Promise<WranglerDev> {
+    const port = await freePort()
+    const inspectorPort = await freePort()
+    // prettier-ignore
+    const args = [
+      wranglerBin, 'dev',
+      '--ip', '127.0.0.1',
+      '--port', String(port),
+      '--inspector-port', String(inspectorPort),
+      '--persist-to', options.persistTo,
+      '--show-interactive-dev-session=false',
+    ]
+    for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
+    // Its own process group, so kill() reaches workerd too, not only wrangler's node process.
+    const child = spawn(process.execPath, args, {
+      cwd: workerDir,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', FORCE_COLOR: '0' },
+    })
+    const dev = new WranglerDev(port, child)
+    try {
+      await dev.#waitHealthy()
+    } catch (error) {
+      await dev.kill()
+      throw new Error(`wrangler dev did not come up: ${String(error)}\n${dev.output}`)
+    }
+    return dev
+  }
+
+  /** Kills the whole process group with SIGKILL (a crash, not a graceful shutdown) and waits for the exit. */
+  async kill(): Promise<void> {
+    await this.#signal('SIGKILL')
+  }
+
+  /** Graceful stop: SIGTERM to the group, then SIGKILL if it has not exited in time. */
+  async stop(): Promise<void> {
+    await this.#signal('SIGTERM')
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    const pid = this.#child.pid
+    if (pid === undefined) return
+    if (this.#child.exitCode === null && this.#child.signalCode === null) killGroup(pid, signal)
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = await Promise.race([
+      this.#exited.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS))),
+    ])
+    clearTimeout(timer)
+    // workerd may outlive wrangler's node process; the group kill reaches it either way.
+    killGroup(pid, 'SIGKILL')
+    if (timedOut) await this.#exited
+  }
+
+  async #waitHealthy(): Promise<void> {
+    const deadline = Date.now() + START_TIMEOUT_MS
+    let exited = false
+    void this.#exited.then(() => (exited = true))
+    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+      if (exited) throw new Error('the process exited')
+      try {
+        const res = await fetch(`${this.origin}/api/v1/health`, { signal: AbortSignal.timeout(2_000) })
+        if (res.ok) return
+      } catch (error) {
+        // Not listening yet (connection refused) or still building: poll again until the deadline.
+        if (Date.now() > deadline) throw error
+      }
+      if (Date.now() > deadline) throw new Error(`no healthy answer within ${START_TIMEOUT_MS} ms`)
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal)
+  } catch (error) {
+    // ESRCH: the group is already gone, which is what we wanted.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+  }
+}

@@ -1,0 +1,54 @@
+// The reference server: y-websocket 1.5.4 `bin/server.js` (documents in memory, one socket per
+// document), driven by the y-websocket 3.1 client `WebsocketProvider`.
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import type { BenchTarget, NoteClient, OpenNoteOptions, WireMessage } from '../BenchTarget.ts'
+import { classifyYWebsocketPayload } from '../classifyPayload.ts'
+import { createCountingWebSocket } from '../createCountingWebSocket.ts'
+import { spawnPeer } from '../spawnPeer.ts'
+import { withTimeout } from '../withTimeout.ts'
+
+const SYNC_TIMEOUT_MS = 30_000
+
+export const yWebsocketRefTarget: BenchTarget = {
+  name: 'y-websocket-ref',
+  durable: false,
+  description: 'y-websocket 1.5.4 bin/server.js (in memory, HOST=127.0.0.1), in its own Node process; client y-websocket 3.1.0 WebsocketProvider',
+  async start() {
+    return spawnPeer('y-websocket-ref')
+  },
+  async openNote(url: string, noteId: string, options: OpenNoteOptions = {}): Promise<NoteClient> {
+    const log: WireMessage[] = []
+    const doc = options.doc ?? new Y.Doc()
+    // One socket per document is the protocol; `session` has nothing to share here.
+    const provider = new WebsocketProvider(url, noteId, doc, {
+      WebSocketPolyfill: createCountingWebSocket(log, classifyYWebsocketPayload) as unknown as typeof WebSocket,
+      disableBc: true,
+    })
+    const synced = new Promise<void>((resolve) => {
+      const onSync = (isSynced: boolean): void => {
+        if (!isSynced) return
+        provider.off('sync', onSync)
+        resolve()
+      }
+      provider.on('sync', onSync)
+    })
+    await withTimeout(synced, SYNC_TIMEOUT_MS, `y-websocket-ref: first sync of ${noteId}`)
+    return {
+      doc,
+      onRemoteUpdate(listener) {
+        const onUpdate = (update: Uint8Array, origin: unknown): void => {
+          if (origin === provider) listener(update)
+        }
+        doc.on('update', onUpdate)
+        return () => doc.off('update', onUpdate)
+      },
+      // The y-websocket protocol has no acknowledgement of any kind.
+      whenDurable: undefined,
+      wireLog: () => log,
+      async close() {
+        provider.destroy()
+      },
+    }
+  },
+}

@@ -1,0 +1,670 @@
+// The vault room: every socket of one vault, the live (lazily loaded) documents, merge, relay,
+// durable acks, catch-up and maintenance. Knows nothing about Cloudflare; a host wires sockets,
+// storage adapters and an alarm to it.
+
+import {
+  CatchUpKind,
+  DocChannel,
+  ErrorCode,
+  FATAL_CLOSE_CODE,
+  FatalReason,
+  MessageType,
+  PROTOCOL_VERSIONS,
+  ProtocolDecodeError,
+  SyncStep,
+  TREE_DOC_ID,
+  assertNever,
+  createSeqRanges,
+  decodeMessage,
+  decodeYFrame,
+  encodeMessage,
+  encodeYAwareness,
+  encodeYSync,
+  isDocId,
+} from '@amber/protocol'
+import type { CatchUpEntry, DocHave, DocId, Message, MessageOf, SyncMessage, VaultCursor } from '@amber/protocol'
+import * as Y from 'yjs'
+import type { FaultInjector } from '../log/commitSteps.ts'
+import { LOAD_ORIGIN, UpdateLog, hasPending } from '../log/UpdateLog.ts'
+import { hotKeys } from '../log/storageKeys.ts'
+import type { StorageAdapter } from '../storage/StorageAdapter.ts'
+import { createEntry, createFileId, normalizePath, repairTree, resolvePath } from '../tree/index.ts'
+import type { FileId } from '../tree/index.ts'
+import { AwarenessRelay } from './AwarenessRelay.ts'
+import { DEFAULT_ROOM_CONFIG } from './RoomConfig.ts'
+import type { RoomConfig } from './RoomConfig.ts'
+import { UpdateRejected, guardUpdate } from './UpdateGuard.ts'
+import type { ConnectRoute, Connection, RoomLogger, RoomScheduler, SessionState } from './hostTypes.ts'
+import { VaultSession, YSession } from './sessions.ts'
+import type { Session } from './sessions.ts'
+
+export interface VaultRoomOptions {
+  readonly vaultId: string
+  /** Hot storage (Durable Object SQLite): the durability point of every ack. */
+  readonly hot: StorageAdapter
+  /** Cold storage (R2), already scoped to this vault. */
+  readonly cold: StorageAdapter
+  readonly scheduler: RoomScheduler
+  readonly config?: Partial<RoomConfig>
+  readonly now?: () => number
+  readonly logger?: RoomLogger
+  /** Test hook for the crash matrix. */
+  readonly faults?: FaultInjector
+}
+
+/** Origin of transactions the server itself writes (tree repairs, notes created by path). */
+export const SERVER_ORIGIN = Symbol('amber-server')
+
+interface LiveDoc {
+  readonly id: string
+  readonly ydoc: Y.Doc
+  readonly awareness: AwarenessRelay
+  lastUsed: number
+}
+
+const consoleLogger: RoomLogger = {
+  warn: (message, fields) => console.warn(message, fields ?? {}),
+  error: (message, fields) => console.error(message, fields ?? {}),
+}
+
+export class VaultRoom {
+  readonly config: RoomConfig
+  private readonly sessions = new Map<Connection, Session>()
+  private readonly docs = new Map<string, LiveDoc>()
+  private readonly loading = new Map<string, Promise<LiveDoc>>()
+  private readonly now: () => number
+  private readonly logger: RoomLogger
+  /** Frames are handled one at a time, in arrival order, across all sockets. */
+  private queue: Promise<void> = Promise.resolve()
+  private maintenance: Promise<void> = Promise.resolve()
+  private failed = false
+  private log!: UpdateLog
+  private tree!: LiveDoc
+
+  private constructor(private readonly options: VaultRoomOptions) {
+    this.config = { ...DEFAULT_ROOM_CONFIG, ...options.config }
+    this.now = options.now ?? Date.now
+    this.logger = options.logger ?? consoleLogger
+  }
+
+  static async open(options: VaultRoomOptions): Promise<VaultRoom> {
+    const room = new VaultRoom(options)
+    room.log = await UpdateLog.open({
+      hot: options.hot,
+      cold: options.cold,
+      batchWindowMs: room.config.batchWindowMs,
+      now: room.now,
+      faults: options.faults,
+      onCommitFailure: (error) => room.fail(error),
+      onCommitted: (docIds) => room.afterCommit(docIds),
+    })
+    room.tree = await room.loadDoc(TREE_DOC_ID)
+    room.scheduleMaintenance()
+    return room
+  }
+
+  get epoch(): string {
+    return this.log.epoch
+  }
+
+  get committedCursor(): VaultCursor {
+    return { epoch: this.log.epoch, seq: this.log.committedSeq }
+  }
+
+  /** Storage and memory figures for benchmarks and tests. */
+  stats() {
+    return { ...this.log.stats, loadedDocs: this.docs.size, sessions: this.sessions.size, committedSeq: this.log.committedSeq }
+  }
+
+  // ---- host entry points --------------------------------------------------------------------------
+
+  connect(conn: Connection, route: ConnectRoute): void {
+    const sessionId = createSessionId()
+    if (route.kind === 'vault') {
+      const session = new VaultSession(conn, sessionId)
+      this.sessions.set(conn, session)
+      conn.saveState({ kind: 'vault', sessionId })
+      return
+    }
+    this.enqueue(async () => {
+      const path = normalizePath(route.path)
+      const docId = resolvePath(this.tree.ydoc, path) ?? createFileId()
+      const session = new YSession(conn, sessionId, docId, path)
+      this.sessions.set(conn, session)
+      conn.saveState({ kind: 'y', sessionId, docId })
+      const live = await this.loadDoc(docId)
+      conn.send(encodeYSync({ step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) }))
+      const awareness = live.awareness.encodeAll()
+      if (awareness) conn.send(encodeYAwareness(awareness))
+    }, conn)
+  }
+
+  /** After a wake from hibernation: re-attach a live socket and resynchronise it once, at vault level. */
+  restore(conn: Connection, state: SessionState): void {
+    if (state.kind === 'y') {
+      const session = new YSession(conn, state.sessionId, state.docId, undefined)
+      this.sessions.set(conn, session)
+      this.enqueue(async () => {
+        const live = await this.loadDoc(state.docId)
+        conn.send(encodeYSync({ step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) }))
+      }, conn)
+      return
+    }
+    const session = new VaultSession(conn, state.sessionId)
+    session.hello = state.hello
+    this.sessions.set(conn, session)
+    if (!state.hello) return
+    this.enqueue(async () => {
+      const stored = await this.options.hot.load(hotKeys.session(state.sessionId))
+      if (stored) for (const docId of decodeSubscriptions(stored)) session.subscriptions.add(docId)
+      session.cursorSent = this.log.committedSeq
+      this.send(session, { type: MessageType.Resync, cursor: this.committedCursor })
+    }, conn)
+  }
+
+  receive(conn: Connection, frame: Uint8Array): Promise<void> {
+    return this.enqueue(() => this.handleFrame(conn, frame), conn)
+  }
+
+  disconnect(conn: Connection): void {
+    const session = this.sessions.get(conn)
+    if (!session) return
+    this.sessions.delete(conn)
+    const removals: Array<[string, Set<number>]> =
+      session.kind === 'vault' ? [...session.awarenessClients] : [[session.docId, session.awarenessClients]]
+    for (const [docId, clients] of removals) {
+      const live = this.docs.get(docId)
+      const update = live?.awareness.remove(clients)
+      if (update) this.relayAwareness(docId, update, undefined)
+    }
+    if (session.kind === 'vault' && session.subscriptions.size > 0) {
+      this.log.stage({ remove: hotKeys.session(session.sessionId) })
+    }
+  }
+
+  /** The host's alarm fired: flush, compact and unload whatever is due, then ask for the next wake. */
+  alarm(): Promise<void> {
+    const run = this.maintenance.then(() => this.runMaintenance())
+    this.maintenance = run.catch((error: unknown) => this.logger.error('maintenance failed', { error: String(error) }))
+    return run
+  }
+
+  /** Resolves once every frame received so far is handled and everything appended is durable. */
+  async whenIdle(): Promise<void> {
+    await this.queue
+    await this.log.whenCommitted()
+  }
+
+  /** Stops timers; the room must not be used afterwards (tests drop a room this way to "restart" it). */
+  dispose(): void {
+    this.failed = true
+    this.log.dispose()
+    for (const live of this.docs.values()) live.ydoc.destroy()
+    this.docs.clear()
+  }
+
+  // ---- frame handling -------------------------------------------------------------------------------
+
+  private enqueue(task: () => Promise<void>, conn: Connection): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.failed) return
+      try {
+        await task()
+      } catch (error) {
+        this.handleTaskError(conn, error)
+      }
+    })
+    this.queue = run
+    return run
+  }
+
+  private handleTaskError(conn: Connection, error: unknown): void {
+    const session = this.sessions.get(conn)
+    if (error instanceof UpdateRejected) return // already answered where it was raised
+    if (error instanceof ProtocolDecodeError) {
+      if (session?.kind === 'vault' && !session.hello) {
+        conn.close(FATAL_CLOSE_CODE, FatalReason.BadHello)
+        this.disconnect(conn)
+      } else if (session?.kind === 'vault') {
+        this.sendError(session, '', 0, ErrorCode.MalformedFrame, error.message)
+      }
+      return
+    }
+    this.logger.error('frame handling failed', { error: error instanceof Error ? error.stack : String(error) })
+    if (session?.kind === 'vault') this.sendError(session, '', 0, ErrorCode.Internal, 'internal error')
+  }
+
+  private async handleFrame(conn: Connection, frame: Uint8Array): Promise<void> {
+    const session = this.sessions.get(conn)
+    if (!session) return
+    if (frame.length > this.config.maxFrameBytes) {
+      if (session.kind === 'vault') {
+        this.sendError(session, '', 0, ErrorCode.UpdateTooLarge, `frame of ${frame.length} bytes exceeds maxFrameBytes=${this.config.maxFrameBytes}`)
+      }
+      return
+    }
+    this.options.faults?.('decode')
+    if (session.kind === 'y') return this.handleYFrame(session, frame)
+    const message = decodeMessage(frame)
+    if (!session.hello) {
+      if (message.type !== MessageType.Hello) {
+        conn.close(FATAL_CLOSE_CODE, FatalReason.BadHello)
+        this.disconnect(conn)
+        return
+      }
+      return this.handleHello(session, message)
+    }
+    switch (message.type) {
+      case MessageType.Doc:
+        return this.handleDocMessage(session, message)
+      case MessageType.Subscribe:
+        return this.handleSubscribe(session, message.docId, message.stateVector)
+      case MessageType.Unsubscribe:
+        if (session.subscriptions.delete(message.docId)) this.saveSubscriptions(session)
+        return
+      case MessageType.Resume:
+        return this.catchUp(session, message.cursor, message.docs)
+      case MessageType.Hello:
+        this.sendError(session, '', 0, ErrorCode.MalformedFrame, 'Hello was already received')
+        return
+      case MessageType.Welcome:
+      case MessageType.CatchUp:
+      case MessageType.CatchUpDoc:
+      case MessageType.CatchUpEnd:
+      case MessageType.Ack:
+      case MessageType.Resync:
+      case MessageType.Error:
+        this.sendError(session, '', 0, ErrorCode.MalformedFrame, `message type ${message.type} is server-to-client`)
+        return
+      default:
+        return assertNever(message)
+    }
+  }
+
+  private async handleHello(session: VaultSession, hello: MessageOf<typeof MessageType.Hello>): Promise<void> {
+    const version = Math.max(...hello.versions.filter((v) => (PROTOCOL_VERSIONS as readonly number[]).includes(v)))
+    if (!Number.isFinite(version)) {
+      session.conn.close(FATAL_CLOSE_CODE, FatalReason.UnsupportedVersion)
+      this.disconnect(session.conn)
+      return
+    }
+    session.hello = { deviceId: hello.deviceId, version, subscribeAll: hello.subscribeAll }
+    session.conn.saveState({ kind: 'vault', sessionId: session.sessionId, hello: session.hello })
+    this.send(session, {
+      type: MessageType.Welcome,
+      version,
+      epoch: this.log.epoch,
+      headSeq: this.log.committedSeq,
+      sessionId: session.sessionId,
+    })
+    for (const doc of hello.docs) if (!session.hello.subscribeAll && isDocId(doc.docId)) session.subscriptions.add(doc.docId)
+    if (session.subscriptions.size > 0) this.saveSubscriptions(session)
+    await this.catchUp(session, hello.cursor, hello.docs)
+  }
+
+  /**
+   * Vault catch-up: every document changed since the cursor that the session receives (log entries, or
+   * the full state when compacted past the cursor or the cursor is not trusted), plus a diff against
+   * each state vector the client sent, then the new committed cursor.
+   */
+  private async catchUp(session: VaultSession, cursor: VaultCursor, haves: readonly DocHave[]): Promise<void> {
+    // Everything received before this point must be durable, so the cursor we hand out covers it.
+    await this.log.whenCommitted()
+    const head = this.log.committedSeq
+    const trusted = cursor.epoch === this.log.epoch && cursor.seq <= head
+    const fromSeq = trusted ? cursor.seq : 0
+    const haveIds = new Set<string>()
+    const entries: CatchUpEntry[] = []
+    const payloads: Uint8Array[] = []
+    const stepOnes: Array<[string, Uint8Array]> = []
+    for (const have of haves) {
+      if (!isDocId(have.docId) || haveIds.has(have.docId)) continue
+      haveIds.add(have.docId)
+      const live = await this.loadDoc(have.docId)
+      const diff = Y.encodeStateAsUpdate(live.ydoc, have.stateVector)
+      entries.push({ docId: have.docId, kind: CatchUpKind.Diff, bytes: diff.length })
+      payloads.push(diff)
+      stepOnes.push([have.docId, Y.encodeStateVector(live.ydoc)])
+    }
+    const changed = trusted ? this.log.changedSince(fromSeq) : this.log.docIds()
+    changed.sort((a, b) => (a === TREE_DOC_ID ? -1 : b === TREE_DOC_ID ? 1 : a < b ? -1 : a > b ? 1 : 0))
+    for (const docId of changed) {
+      if (haveIds.has(docId) || !session.receives(docId)) continue
+      const read = trusted ? await this.log.readSince(docId, fromSeq) : ({ kind: 'full' } as const)
+      let update: Uint8Array
+      let kind: CatchUpKind
+      if (read.kind === 'log') {
+        kind = CatchUpKind.Log
+        update = read.updates.length === 1 ? read.updates[0]! : Y.mergeUpdates(read.updates)
+      } else {
+        kind = CatchUpKind.FullState
+        update = Y.encodeStateAsUpdate((await this.loadDoc(docId)).ydoc)
+      }
+      entries.push({ docId: docId as DocId, kind, bytes: update.length })
+      payloads.push(update)
+      if (!trusted) stepOnes.push([docId, Y.encodeStateVector((await this.loadDoc(docId)).ydoc)])
+    }
+    this.send(session, { type: MessageType.CatchUp, epoch: this.log.epoch, fromSeq, toSeq: head, entries })
+    entries.forEach((entry, i) => this.send(session, { type: MessageType.CatchUpDoc, docId: entry.docId, update: payloads[i]! }))
+    session.cursorSent = head
+    this.send(session, { type: MessageType.CatchUpEnd, cursor: { epoch: this.log.epoch, seq: head } })
+    for (const [docId, stateVector] of stepOnes) this.sendSync(session, docId, { step: SyncStep.Step1, stateVector })
+  }
+
+  private async handleSubscribe(session: VaultSession, docId: DocId, stateVector: Uint8Array): Promise<void> {
+    if (!isDocId(docId)) return this.sendError(session, docId, 0, ErrorCode.BadDocId, `invalid document id`)
+    const live = await this.loadDoc(docId)
+    if (!session.hello?.subscribeAll && docId !== TREE_DOC_ID && !session.subscriptions.has(docId)) {
+      session.subscriptions.add(docId)
+      this.saveSubscriptions(session)
+    }
+    this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.encodeStateAsUpdate(live.ydoc, stateVector) })
+    this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) })
+    const awareness = live.awareness.encodeAll()
+    if (awareness) this.send(session, { type: MessageType.Doc, docId, body: { channel: DocChannel.Awareness, awareness } })
+  }
+
+  private async handleDocMessage(session: VaultSession, message: MessageOf<typeof MessageType.Doc>): Promise<void> {
+    const { docId, body } = message
+    if (!isDocId(docId)) {
+      const clientSeq = body.channel === DocChannel.Sync ? body.clientSeq : 0
+      return this.sendError(session, docId, clientSeq, ErrorCode.BadDocId, 'invalid document id')
+    }
+    if (body.channel === DocChannel.Awareness) {
+      const live = await this.loadDoc(docId)
+      let clients: number[]
+      try {
+        clients = live.awareness.apply(body.awareness)
+      } catch (error) {
+        return this.sendError(session, docId, 0, ErrorCode.MalformedFrame, `malformed awareness: ${(error as Error).message}`)
+      }
+      let owned = session.awarenessClients.get(docId)
+      if (!owned) session.awarenessClients.set(docId, (owned = new Set()))
+      for (const client of clients) owned.add(client)
+      this.relayAwareness(docId, body.awareness, session)
+      return
+    }
+    const { sync, clientSeq } = body
+    if (sync.step === SyncStep.Step1) {
+      const live = await this.loadDoc(docId)
+      this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.encodeStateAsUpdate(live.ydoc, sync.stateVector) })
+      return
+    }
+    const accepted = await this.applyClientUpdate(session, docId, sync.update, clientSeq)
+    if (accepted && clientSeq > 0) {
+      this.log.afterCommit(() => session.readyAcks.push(clientSeq))
+    }
+  }
+
+  private async handleYFrame(session: YSession, frame: Uint8Array): Promise<void> {
+    const message = decodeYFrame(frame)
+    const live = await this.loadDoc(session.docId)
+    switch (message.type) {
+      case 'sync':
+        if (message.sync.step === SyncStep.Step1) {
+          session.conn.send(
+            encodeYSync({ step: SyncStep.Step2, update: Y.encodeStateAsUpdate(live.ydoc, message.sync.stateVector) }),
+          )
+          return
+        }
+        await this.applyClientUpdate(session, session.docId, message.sync.update, 0)
+        return
+      case 'awareness': {
+        let clients: number[]
+        try {
+          clients = live.awareness.apply(message.update)
+        } catch (error) {
+          this.logger.warn('malformed awareness from a y-websocket client', { error: (error as Error).message })
+          return
+        }
+        for (const client of clients) session.awarenessClients.add(client)
+        // The reference server echoes awareness to the sender too; the stock provider relies on that traffic.
+        this.relayAwareness(session.docId, message.update, undefined)
+        return
+      }
+      case 'query-awareness': {
+        const all = live.awareness.encodeAll()
+        if (all) session.conn.send(encodeYAwareness(all))
+        return
+      }
+      default:
+        return assertNever(message)
+    }
+  }
+
+  /**
+   * Guard, apply, relay, log. Returns whether the update may be acknowledged once durable: not when it
+   * was rejected, nor when it depends on something the document lacks (then the client is asked to
+   * resend from the server's state vector).
+   */
+  private async applyClientUpdate(session: Session, docId: string, update: Uint8Array, clientSeq: number): Promise<boolean> {
+    const live = await this.loadDoc(docId)
+    let verdict: ReturnType<typeof guardUpdate>
+    try {
+      this.options.faults?.('guard')
+      verdict = guardUpdate(update, live.ydoc, this.config)
+    } catch (error) {
+      if (!(error instanceof UpdateRejected)) throw error
+      if (session.kind === 'vault') this.sendError(session, docId, clientSeq, error.code, error.message)
+      else this.logger.warn('update from a y-websocket client rejected', { code: error.code, message: error.message })
+      return false
+    }
+    if (!verdict.isNoop) {
+      this.options.faults?.('apply')
+      const isNewNote = session.kind === 'y' && session.path !== undefined && docId !== TREE_DOC_ID && !this.hasTreeEntry(docId)
+      Y.applyUpdate(live.ydoc, update, session)
+      if (docId === TREE_DOC_ID) this.repairTree()
+      if (isNewNote && session.kind === 'y' && session.path !== undefined) this.createNoteAt(session.path, docId)
+    }
+    if (verdict.missingDependencies) {
+      const message = 'update depends on changes the server does not hold; resend from the attached state vector'
+      const stateVector = Y.encodeStateVector(live.ydoc)
+      if (session.kind === 'vault') {
+        this.sendError(session, docId, clientSeq, ErrorCode.MissingDependencies, message)
+        this.sendSync(session, docId, { step: SyncStep.Step1, stateVector })
+      } else {
+        session.conn.send(encodeYSync({ step: SyncStep.Step1, stateVector }))
+      }
+      return false
+    }
+    return true
+  }
+
+  // ---- documents ------------------------------------------------------------------------------------
+
+  private loadDoc(docId: string): Promise<LiveDoc> {
+    const live = this.docs.get(docId)
+    if (live) {
+      live.lastUsed = this.now()
+      return Promise.resolve(live)
+    }
+    let loading = this.loading.get(docId)
+    if (!loading) {
+      loading = this.createLiveDoc(docId).finally(() => this.loading.delete(docId))
+      this.loading.set(docId, loading)
+    }
+    return loading
+  }
+
+  private async createLiveDoc(docId: string): Promise<LiveDoc> {
+    const ydoc = new Y.Doc({ gc: true })
+    await this.log.loadInto(docId, ydoc)
+    const live: LiveDoc = { id: docId, ydoc, awareness: new AwarenessRelay(), lastUsed: this.now() }
+    // Every change that integrates — a client's update, a server repair — is relayed, then logged.
+    ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === LOAD_ORIGIN) return
+      this.options.faults?.('broadcast')
+      this.relayUpdate(docId, update, origin)
+      this.options.faults?.('enqueue')
+      this.log.append(docId, update)
+    })
+    this.docs.set(docId, live)
+    this.options.scheduler.wakeAt(this.now() + this.config.unloadIdleMs)
+    return live
+  }
+
+  private relayUpdate(docId: string, update: Uint8Array, origin: unknown): void {
+    let vaultFrame: Uint8Array | undefined
+    let yFrame: Uint8Array | undefined
+    for (const session of this.sessions.values()) {
+      if (session === origin || !session.receives(docId)) continue
+      if (session.kind === 'vault') {
+        vaultFrame ??= encodeMessage({
+          type: MessageType.Doc,
+          docId: docId as DocId,
+          body: { channel: DocChannel.Sync, clientSeq: 0, sync: { step: SyncStep.Update, update } },
+        })
+        session.conn.send(vaultFrame)
+      } else {
+        yFrame ??= encodeYSync({ step: SyncStep.Update, update })
+        session.conn.send(yFrame)
+      }
+    }
+  }
+
+  private relayAwareness(docId: string, awareness: Uint8Array, except: Session | undefined): void {
+    let vaultFrame: Uint8Array | undefined
+    let yFrame: Uint8Array | undefined
+    for (const session of this.sessions.values()) {
+      if (session === except || !session.receives(docId)) continue
+      if (session.kind === 'vault') {
+        vaultFrame ??= encodeMessage({ type: MessageType.Doc, docId: docId as DocId, body: { channel: DocChannel.Awareness, awareness } })
+        session.conn.send(vaultFrame)
+      } else {
+        yFrame ??= encodeYAwareness(awareness)
+        session.conn.send(yFrame)
+      }
+    }
+  }
+
+  private hasTreeEntry(docId: string): boolean {
+    const files = this.tree.ydoc.getMap('files')
+    return files.has(docId)
+  }
+
+  /** A y-websocket client wrote to a path that had no note: the server creates the tree entry. */
+  private createNoteAt(path: string, docId: string): void {
+    if (this.hasTreeEntry(docId)) return
+    try {
+      createEntry(this.tree.ydoc, { path, kind: 'text', id: docId as FileId, now: this.now(), origin: SERVER_ORIGIN })
+    } catch (error) {
+      this.logger.warn('could not create the tree entry for a new note', { path, error: (error as Error).message })
+    }
+    this.repairTree()
+  }
+
+  /** Only the server resolves path conflicts, so replicas never race to rename. */
+  private repairTree(): void {
+    repairTree(this.tree.ydoc, this.now(), SERVER_ORIGIN)
+  }
+
+  // ---- commits and acks -----------------------------------------------------------------------------
+
+  private afterCommit(docIds: readonly string[]): void {
+    this.options.faults?.('ack')
+    const committed = this.log.committedSeq
+    for (const session of this.sessions.values()) {
+      if (session.kind !== 'vault' || !session.hello) continue
+      if (session.readyAcks.length === 0 && session.cursorSent >= committed) continue
+      const ranges = createSeqRanges(session.readyAcks)
+      session.readyAcks = []
+      session.cursorSent = committed
+      this.send(session, { type: MessageType.Ack, cursor: { epoch: this.log.epoch, seq: committed }, ranges })
+    }
+    this.scheduleFlushFor(docIds)
+  }
+
+  private scheduleFlushFor(docIds: readonly string[]): void {
+    if (docIds.length === 0) return
+    const at = this.log.maintenanceDueAt(docIds, this.config)
+    if (at !== undefined) this.options.scheduler.wakeAt(at)
+  }
+
+  private fail(error: unknown): void {
+    if (this.failed) return
+    this.logger.error('storage commit failed; closing every socket so clients resend', {
+      error: error instanceof Error ? error.message : String(error),
+    })
+    this.failed = true
+    for (const conn of this.sessions.keys()) conn.close(1011, 'storage failure; reconnect')
+    this.sessions.clear()
+    this.log.dispose()
+  }
+
+  /** True once the room failed or was disposed: the host should drop it and open a new one. */
+  get isBroken(): boolean {
+    return this.failed
+  }
+
+  // ---- maintenance ----------------------------------------------------------------------------------
+
+  private async runMaintenance(): Promise<void> {
+    if (this.failed) return
+    const { due } = this.log.flushDue(this.config)
+    for (const docId of due) await this.log.flush(docId)
+    for (const docId of this.log.compactionDue(this.config.compactSegments)) {
+      const live = this.docs.get(docId)
+      if (live && hasPending(live.ydoc)) continue // blocked until the missing dependencies arrive
+      const result = await this.log.compact(docId)
+      if (result === 'blocked') this.logger.warn('compaction blocked by pending structs', { docId })
+    }
+    this.unloadIdle()
+    this.scheduleMaintenance()
+  }
+
+  private unloadIdle(): void {
+    const cutoff = this.now() - this.config.unloadIdleMs
+    for (const [docId, live] of this.docs) {
+      if (docId === TREE_DOC_ID || live.lastUsed > cutoff) continue
+      if (live.awareness.size > 0 || this.log.hasUncommitted(docId) || hasPending(live.ydoc)) continue
+      let bound = false
+      for (const session of this.sessions.values()) if (session.kind === 'y' && session.docId === docId) bound = true
+      if (bound) continue
+      live.ydoc.destroy()
+      this.docs.delete(docId)
+    }
+  }
+
+  private scheduleMaintenance(): void {
+    const { nextAt } = this.log.flushDue(this.config)
+    let next = nextAt
+    for (const [docId, live] of this.docs) {
+      if (docId === TREE_DOC_ID) continue
+      const at = live.lastUsed + this.config.unloadIdleMs
+      next = Math.min(next ?? at, at)
+    }
+    if (this.log.compactionDue(this.config.compactSegments).length > 0) next = this.now()
+    if (next !== undefined) this.options.scheduler.wakeAt(next)
+  }
+
+  // ---- sending --------------------------------------------------------------------------------------
+
+  private send(session: VaultSession, message: Message): void {
+    session.conn.send(encodeMessage(message))
+  }
+
+  private sendSync(session: VaultSession, docId: string, sync: SyncMessage): void {
+    this.send(session, { type: MessageType.Doc, docId: docId as DocId, body: { channel: DocChannel.Sync, clientSeq: 0, sync } })
+  }
+
+  private sendError(session: VaultSession, docId: string, clientSeq: number, code: ErrorCode, message: string): void {
+    this.send(session, { type: MessageType.Error, docId, clientSeq, code, message })
+  }
+
+  private saveSubscriptions(session: VaultSession): void {
+    this.log.stage({ save: { key: hotKeys.session(session.sessionId), data: encodeSubscriptions(session.subscriptions) } })
+  }
+}
+
+function createSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12))
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+function encodeSubscriptions(subscriptions: ReadonlySet<string>): Uint8Array {
+  return new TextEncoder().encode([...subscriptions].join('\n'))
+}
+
+function decodeSubscriptions(bytes: Uint8Array): string[] {
+  return new TextDecoder().decode(bytes).split('\n').filter(isDocId)
+}

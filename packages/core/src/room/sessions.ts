@@ -1,0 +1,48 @@
+// The two kinds of socket a vault room serves: vault-protocol sessions (every document over one
+// socket) and plain y-websocket sessions (one note, for stock editors).
+
+import { TREE_DOC_ID } from '@amber/protocol'
+import type { Connection } from './hostTypes.ts'
+
+export class VaultSession {
+  readonly kind = 'vault'
+  hello: { readonly deviceId: string; readonly version: number; readonly subscribeAll: boolean } | undefined
+  /** Documents a lazy client subscribed to (eager clients receive everything). */
+  readonly subscriptions = new Set<string>()
+  /** Awareness client ids this session announced, per document, to clear when it closes. */
+  readonly awarenessClients = new Map<string, Set<number>>()
+  /** Client sequence numbers whose updates are durable but not yet acknowledged on the wire. */
+  readyAcks: number[] = []
+  /** The committed seq this session was last told about. */
+  cursorSent = 0
+
+  constructor(
+    readonly conn: Connection,
+    readonly sessionId: string,
+  ) {}
+
+  receives(docId: string): boolean {
+    if (!this.hello) return false
+    return this.hello.subscribeAll || docId === TREE_DOC_ID || this.subscriptions.has(docId)
+  }
+}
+
+export class YSession {
+  readonly kind = 'y'
+  readonly awarenessClients = new Set<number>()
+
+  constructor(
+    readonly conn: Connection,
+    readonly sessionId: string,
+    /** Bound at connect: a rename elsewhere does not move the socket to another note. */
+    readonly docId: string,
+    /** The path asked for; used to create the note on its first write when it did not exist. */
+    readonly path: string | undefined,
+  ) {}
+
+  receives(docId: string): boolean {
+    return docId === this.docId
+  }
+}
+
+export type Session = VaultSession | YSession

@@ -1,0 +1,6 @@
+// Core tests run in plain Node; the same storage contract also runs inside workerd from apps/worker.
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: { environment: 'node', include: ['test/**/*.test.ts'] },
+})

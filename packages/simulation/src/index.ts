@@ -1,0 +1,2 @@
+export { LoopbackSocket } from './LoopbackSocket.ts'
+export type { LoopbackOptions } from './LoopbackSocket.ts'
