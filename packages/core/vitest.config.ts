@@ -2,5 +2,5 @@
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  test: { environment: 'node', include: ['test/**/*.test.ts'] },
+  test: { environment: 'node', testTimeout: 120_000, include: ['test/**/*.test.ts'] },
 })

@@ -83,7 +83,7 @@ export class VaultClient {
   }
 
   private emit<E extends keyof VaultClientEvents>(event: E, ...args: Parameters<VaultClientEvents[E]>): void {
-    for (const listener of this.listeners.get(event) ?? []) (listener as (...a: typeof args) => void)(...args)
+    for (const listener of this.listeners.get(event) ?? []) (listener as unknown as (...a: typeof args) => void)(...args)
   }
 
   /** The document with this id, created empty locally if unknown. Local edits are sent and kept until acked. */

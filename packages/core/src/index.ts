@@ -6,7 +6,7 @@ export type { Connection, SessionState, ConnectRoute, RoomScheduler, RoomLogger 
 export { guardUpdate, UpdateRejected } from './room/UpdateGuard.ts'
 export type { GuardLimits, GuardResult } from './room/UpdateGuard.ts'
 export { AwarenessRelay } from './room/AwarenessRelay.ts'
-export { UpdateLog, LOAD_ORIGIN, hasPending, loadDocFromCold } from './log/UpdateLog.ts'
+export { UpdateLog, LOAD_ORIGIN, hasPending, loadDocFromCold, verifySnapshot } from './log/UpdateLog.ts'
 export type { UpdateLogOptions, CatchUpRead } from './log/UpdateLog.ts'
 export { UPDATE_STEPS } from './log/commitSteps.ts'
 export type { UpdateStep, FaultInjector } from './log/commitSteps.ts'

@@ -103,6 +103,8 @@ function expectConverged(...docs: Y.Doc[]): void {
   const json = first.getMap('files').toJSON()
   for (const doc of rest) {
     expect(Y.encodeStateVector(doc)).toEqual(vector)
+    // Encoded state is not compared byte for byte: replicas split and merge Yjs structs differently.
+    expect(Y.equalDeleteSets(Y.createDeleteSetFromStructStore(doc.store), Y.createDeleteSetFromStructStore(first.store))).toBe(true)
     expect(listEntries(doc, { includeDeleted: true })).toEqual(listing)
     expect(doc.getMap('files').toJSON()).toEqual(json)
   }
@@ -399,20 +401,22 @@ describe('tree repair of concurrent changes', () => {
     const sub = resolvePath(a, 'Projekt/Unterordner') ?? fid('missing')
     deleteEntry(a, folder, 2)
     const created = createEntry(b, { path: 'Projekt/Unterordner/neu für dich.md', now: 3, id: fid('neu') })
-    const moved = fid('alt')
-    renameEntry(b, moved, 'Projekt/Unterordner/alt.md', 3)
+    // A move racing the delete does not rescue the moved file: it was deleted on purpose and stays a
+    // restorable tombstone. Only the brand-new file, unknown to the deleting device, pulls folders back.
+    renameEntry(b, fid('alt'), 'Projekt/Unterordner/alt.md', 3)
     syncAll(a, b, server)
-    expect(paths(server)).toEqual(['Projekt/Unterordner/alt.md', 'Projekt/Unterordner/neu für dich.md'])
+    expect(paths(server)).toEqual(['Projekt/Unterordner/neu für dich.md'])
     const repairs = repairTree(server, 4)
     expect(repairs).toEqual([
-      { type: TreeRepairType.RestoreAncestor, id: sub, descendant: 'alt' },
-      { type: TreeRepairType.RestoreAncestor, id: folder, descendant: 'alt' },
+      { type: TreeRepairType.RestoreAncestor, id: sub, descendant: 'neu' },
+      { type: TreeRepairType.RestoreAncestor, id: folder, descendant: 'neu' },
     ])
     syncAll(a, b, server)
     expectConverged(server, a, b)
-    expect(paths(a)).toEqual(['Projekt', 'Projekt/Unterordner', 'Projekt/Unterordner/alt.md', 'Projekt/Unterordner/neu für dich.md'])
+    expect(paths(a)).toEqual(['Projekt', 'Projekt/Unterordner', 'Projekt/Unterordner/neu für dich.md'])
     expect(pathOf(a, created)).toBe('Projekt/Unterordner/neu für dich.md')
-    expect(getEntry(a, fid('tief'))?.deleted).toBe(2) // deleted on purpose, stays a tombstone
+    expect(getEntry(a, fid('tief'))?.deleted).toBe(2)
+    expect(getEntry(a, fid('alt'))).toMatchObject({ deleted: 2, path: 'Projekt/Unterordner/alt.md' })
     assertInvariants(a)
     expect(repairTree(server, 5)).toEqual([])
   })
@@ -516,7 +520,7 @@ interface SimStats {
   repairs: Map<TreeRepairType, number>
 }
 
-function randomPath(gen: prng.PRNG, last: readonly string[]): string {
+function randomPath(gen: prng.PRNG, last: string[]): string {
   const depth = prng.int31(gen, 0, 2)
   const segments: string[] = []
   for (let i = 0; i < depth; i++) segments.push(prng.oneOf(gen, FOLDER_NAMES))

@@ -135,7 +135,8 @@ function readBytes(decoder: decoding.Decoder): Uint8Array {
   return decoding.readUint8Array(decoder, length).slice()
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM keeps a leading U+FEFF: the default would strip it and change the string on a round-trip.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 function readString(decoder: decoding.Decoder): string {
   const length = readUint(decoder)

@@ -30,17 +30,16 @@ export class LoopbackSocket implements SocketLike {
   readonly connection: Connection
 
   constructor(private readonly options: LoopbackOptions) {
-    const socket = this
     this.connection = {
-      send(frame) {
-        if (!socket.closed) socket.toClient.push(frame)
-        socket.activity()
+      send: (frame) => {
+        if (!this.closed) this.toClient.push(frame)
+        this.activity()
       },
-      close(code, reason) {
-        socket.terminate(code, reason, false)
+      close: (code, reason) => {
+        this.terminate(code, reason, false)
       },
-      saveState(state) {
-        socket.state = state
+      saveState: (state) => {
+        this.state = state
       },
     }
     queueMicrotask(() => this.open())

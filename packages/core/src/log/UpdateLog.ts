@@ -78,6 +78,8 @@ export class UpdateLog {
   private openBatch = createBatch()
   private inFlight: Batch | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
+  /** Set by dispose: a dropped room's log never writes again (its replacement owns the storage now). */
+  private disposed = false
   private nextSeq: number
   private committed: number
   /** Loads, catch-up reads, flushes and compactions of one document never interleave. */
@@ -198,13 +200,14 @@ export class UpdateLog {
 
   /** Stops the batch timer (the room is being dropped). */
   dispose(): void {
+    this.disposed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
   }
 
   private scheduleCommit(): void {
     // The only in-memory timer of the room, and only while a batch is open.
-    if (this.timer !== undefined || this.inFlight) return
+    if (this.timer !== undefined || this.inFlight || this.disposed) return
     this.timer = setTimeout(() => {
       this.timer = undefined
       void this.commitOpenBatch()
@@ -488,8 +491,11 @@ export function hasPending(doc: Y.Doc): boolean {
   return doc.store.pendingStructs !== null || doc.store.pendingDs !== null
 }
 
-/** A snapshot that lost deletions has the same state vector: compare the delete set too. */
-function verifySnapshot(docId: string, source: Y.Doc, body: Uint8Array): void {
+/**
+ * A snapshot that lost deletions has the same state vector: compare the delete set too. Throws
+ * {@link IntegrityError} unless `body` (a V2 update) reproduces `source` exactly.
+ */
+export function verifySnapshot(docId: string, source: Y.Doc, body: Uint8Array): void {
   const check = new Y.Doc()
   try {
     Y.applyUpdateV2(check, body)

@@ -126,7 +126,7 @@ export class VaultRoom {
       conn.saveState({ kind: 'vault', sessionId })
       return
     }
-    this.enqueue(async () => {
+    void this.enqueue(async () => {
       const path = normalizePath(route.path)
       const docId = resolvePath(this.tree.ydoc, path) ?? createFileId()
       const session = new YSession(conn, sessionId, docId, path)
@@ -144,7 +144,7 @@ export class VaultRoom {
     if (state.kind === 'y') {
       const session = new YSession(conn, state.sessionId, state.docId, undefined)
       this.sessions.set(conn, session)
-      this.enqueue(async () => {
+      void this.enqueue(async () => {
         const live = await this.loadDoc(state.docId)
         conn.send(encodeYSync({ step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) }))
       }, conn)
@@ -152,9 +152,10 @@ export class VaultRoom {
     }
     const session = new VaultSession(conn, state.sessionId)
     session.hello = state.hello
+    session.caughtUp = state.hello !== undefined
     this.sessions.set(conn, session)
     if (!state.hello) return
-    this.enqueue(async () => {
+    void this.enqueue(async () => {
       const stored = await this.options.hot.load(hotKeys.session(state.sessionId))
       if (stored) for (const docId of decodeSubscriptions(stored)) session.subscriptions.add(docId)
       session.cursorSent = this.log.committedSeq
@@ -282,8 +283,10 @@ export class VaultRoom {
   }
 
   private async handleHello(session: VaultSession, hello: MessageOf<typeof MessageType.Hello>): Promise<void> {
-    const version = Math.max(...hello.versions.filter((v) => (PROTOCOL_VERSIONS as readonly number[]).includes(v)))
-    if (!Number.isFinite(version)) {
+    // A loop, not Math.max(...versions): a 16 MB Hello lists millions of versions, too many arguments for a call.
+    let version = -1
+    for (const v of hello.versions) if ((PROTOCOL_VERSIONS as readonly number[]).includes(v) && v > version) version = v
+    if (version < 0) {
       session.conn.close(FATAL_CLOSE_CODE, FatalReason.UnsupportedVersion)
       this.disconnect(session.conn)
       return
@@ -347,6 +350,7 @@ export class VaultRoom {
     this.send(session, { type: MessageType.CatchUp, epoch: this.log.epoch, fromSeq, toSeq: head, entries })
     entries.forEach((entry, i) => this.send(session, { type: MessageType.CatchUpDoc, docId: entry.docId, update: payloads[i]! }))
     session.cursorSent = head
+    session.caughtUp = true
     this.send(session, { type: MessageType.CatchUpEnd, cursor: { epoch: this.log.epoch, seq: head } })
     for (const [docId, stateVector] of stepOnes) this.sendSync(session, docId, { step: SyncStep.Step1, stateVector })
   }
@@ -452,7 +456,9 @@ export class VaultRoom {
     if (!verdict.isNoop) {
       this.options.faults?.('apply')
       const isNewNote = session.kind === 'y' && session.path !== undefined && docId !== TREE_DOC_ID && !this.hasTreeEntry(docId)
-      Y.applyUpdate(live.ydoc, update, session)
+      // Structs parked as pending (from another session) integrate in this same transaction and are
+      // emitted with it; then the author of this update needs the relay too, so exclude nobody.
+      Y.applyUpdate(live.ydoc, update, hasPending(live.ydoc) ? undefined : session)
       if (docId === TREE_DOC_ID) this.repairTree()
       if (isNewNote && session.kind === 'y' && session.path !== undefined) this.createNoteAt(session.path, docId)
     }
@@ -564,7 +570,7 @@ export class VaultRoom {
     this.options.faults?.('ack')
     const committed = this.log.committedSeq
     for (const session of this.sessions.values()) {
-      if (session.kind !== 'vault' || !session.hello) continue
+      if (session.kind !== 'vault' || !session.hello || !session.caughtUp) continue
       if (session.readyAcks.length === 0 && session.cursorSent >= committed) continue
       const ranges = createSeqRanges(session.readyAcks)
       session.readyAcks = []

@@ -15,6 +15,11 @@ export class VaultSession {
   readyAcks: number[] = []
   /** The committed seq this session was last told about. */
   cursorSent = 0
+  /**
+   * False until the session's catch-up went out: an Ack's cursor promises the client holds everything up
+   * to it, which is only true once the catch-up (sent after the commit that fires the Ack) is on the wire.
+   */
+  caughtUp = false
 
   constructor(
     readonly conn: Connection,

@@ -17,8 +17,6 @@ export interface TreeIndex {
   pathOf(id: FileId): string | undefined
   /** The live child of `parent` named `name` (NFC); among duplicates the oldest, as repair would pick. */
   liveChild(parent: FileId | '', name: string): EntryRecord | undefined
-  /** True when the entry is live and all its ancestors are live: a path that resolves to it. */
-  isReachable(id: FileId): boolean
 }
 
 export function createTreeIndex(tree: Y.Doc): TreeIndex {
@@ -64,17 +62,5 @@ export function createTreeIndex(tree: Y.Doc): TreeIndex {
     return best
   }
 
-  const isReachable = (id: FileId): boolean => {
-    const seen = new Set<FileId>()
-    let current = records.get(id)
-    while (current !== undefined) {
-      if (current.deleted !== 0 || seen.has(current.id)) return false
-      seen.add(current.id)
-      if (current.parent === ROOT_PARENT) return true
-      current = records.get(current.parent)
-    }
-    return false
-  }
-
-  return { records, children: (parent) => children.get(parent) ?? [], pathOf, liveChild, isReachable }
+  return { records, children: (parent) => children.get(parent) ?? [], pathOf, liveChild }
 }

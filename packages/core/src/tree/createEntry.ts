@@ -1,7 +1,7 @@
 // Creating a file or folder at a path: one transaction that also creates the missing parent folders.
 
 import type * as Y from 'yjs'
-import { ensureFolders, freshId } from './ensureFolders.ts'
+import { allocateIds, createFolders, planFolders } from './ensureFolders.ts'
 import type { EntryKind } from './EntryKind.ts'
 import { createFileId, isFileId, type FileId } from './FileId.ts'
 import { kindForPath } from './kindForPath.ts'
@@ -49,10 +49,12 @@ export function createEntry(tree: Y.Doc, options: CreateEntryOptions): FileId {
     throw new TreeError(TreeErrorCode.PathTaken, `${JSON.stringify(path)} already exists`)
   }
   const kind = options.kind ?? kindForPath(tree, path)
-  let id: FileId | undefined
+  const plan = planFolders(index, segments)
+  const folderIds = allocateIds(tree, plan.missing.length, createId)
+  const id = options.id ?? allocateIds(tree, 1, createId)[0]
+  if (id === undefined || folderIds.includes(id)) throw new TreeError(TreeErrorCode.IdTaken, 'generated id is already in use')
   tree.transact(() => {
-    const parent = ensureFolders(tree, index, segments, options.now, createId)
-    id = options.id ?? freshId(tree, createId)
+    const parent = createFolders(tree, plan, folderIds, options.now)
     writeNewEntry(tree, id, {
       parent,
       name,
@@ -62,6 +64,5 @@ export function createEntry(tree: Y.Doc, options: CreateEntryOptions): FileId {
       ...(options.hash !== undefined ? { hash: options.hash } : {}),
     })
   }, options.origin ?? TREE_ORIGIN)
-  if (id === undefined) throw new Error('unreachable: transaction did not run')
   return id
 }

@@ -2,7 +2,7 @@
 // so the file's own doc, history and open editors survive. Descendants follow because paths are derived.
 
 import type * as Y from 'yjs'
-import { ensureFolders } from './ensureFolders.ts'
+import { allocateIds, createFolders, planFolders } from './ensureFolders.ts'
 import { createFileId, type FileId } from './FileId.ts'
 import { normalizePath, splitPath } from './normalizePath.ts'
 import { resolveInIndex } from './resolvePath.ts'
@@ -36,25 +36,21 @@ export function renameEntry(tree: Y.Doc, id: FileId, newPath: string, now: numbe
   const occupant = resolveInIndex(index, [...segments, name])
   if (occupant === id) return
   if (occupant !== undefined) throw new TreeError(TreeErrorCode.PathTaken, `${JSON.stringify(path)} already exists`)
-  if (isInside(index, segments, id)) {
+  const plan = planFolders(index, segments)
+  if (isInside(index, plan.existing, id)) {
     throw new TreeError(TreeErrorCode.InvalidMove, `cannot move ${JSON.stringify(index.pathOf(id))} into itself`)
   }
+  const folderIds = allocateIds(tree, plan.missing.length, options.createId ?? createFileId)
   tree.transact(() => {
-    const parent = ensureFolders(tree, index, segments, now, options.createId ?? createFileId)
+    const parent = createFolders(tree, plan, folderIds, now)
     writeFields(tree, id, { [EntryField.Parent]: parent, [EntryField.Name]: name, [EntryField.Modified]: now })
   }, options.origin ?? TREE_ORIGIN)
 }
 
-/** True when the deepest existing folder on `segments` is `id` or one of its descendants. */
-function isInside(index: TreeIndex, segments: readonly string[], id: FileId): boolean {
-  let deepest: FileId | '' = ROOT_PARENT
-  for (const segment of segments) {
-    const child = index.liveChild(deepest, segment)
-    if (child === undefined) break
-    deepest = child.id
-  }
+/** True when folder `start` is `id` or one of its descendants. */
+function isInside(index: TreeIndex, start: FileId | '', id: FileId): boolean {
   const seen = new Set<FileId>()
-  let current = deepest === ROOT_PARENT ? undefined : index.records.get(deepest)
+  let current = start === ROOT_PARENT ? undefined : index.records.get(start)
   while (current !== undefined && !seen.has(current.id)) {
     if (current.id === id) return true
     seen.add(current.id)

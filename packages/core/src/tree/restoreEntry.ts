@@ -3,7 +3,7 @@
 
 import type * as Y from 'yjs'
 import { descendantsOf } from './deleteEntry.ts'
-import { ensureFolders } from './ensureFolders.ts'
+import { allocateIds, createFolders, planFolders } from './ensureFolders.ts'
 import { createFileId, type FileId } from './FileId.ts'
 import { normalizePath, splitPath } from './normalizePath.ts'
 import type { TreeWriteOptions } from './renameEntry.ts'
@@ -74,9 +74,11 @@ function restoreAt(
     throw new TreeError(TreeErrorCode.PathTaken, `${JSON.stringify(newPath)} already exists`)
   }
   // Folders on the way are reached from the root through live entries, so none is inside tombstoned `id`.
+  const plan = planFolders(index, segments)
+  const folderIds = allocateIds(tree, plan.missing.length, options.createId ?? createFileId)
   const restored = [id, ...together]
   tree.transact(() => {
-    const parent = ensureFolders(tree, index, segments, now, options.createId ?? createFileId)
+    const parent = createFolders(tree, plan, folderIds, now)
     writeFields(tree, id, { [EntryField.Parent]: parent, [EntryField.Name]: name })
     for (const target of restored) writeFields(tree, target, { [EntryField.Deleted]: 0, [EntryField.Modified]: now })
   }, options.origin ?? TREE_ORIGIN)

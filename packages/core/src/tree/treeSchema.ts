@@ -1,7 +1,7 @@
 // Layout of the tree document (doc id `tree`): root map `files` (file id → entry map) and root map
 // `config`. Each entry is its own Y.Map so concurrent writes to different fields (rename vs delete) merge.
 
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 
 export const TreeRoot = { Files: 'files', Config: 'config' } as const
 export type TreeRoot = (typeof TreeRoot)[keyof typeof TreeRoot]

@@ -1,0 +1,131 @@
+// A VaultRoom over in-memory storage with a fake clock and fake sockets that record every frame.
+
+import { DocChannel, MessageType, PROTOCOL_VERSIONS, SyncStep, decodeMessage, decodeYFrame, encodeMessage } from '@amber/protocol'
+import type { DeviceId, DocHave, DocId, Message, MessageOf, VaultCursor, YFrame } from '@amber/protocol'
+import { MemoryStorageAdapter } from '../../src/storage/MemoryStorageAdapter.ts'
+import type { RoomConfig } from '../../src/room/RoomConfig.ts'
+import type { Connection, SessionState } from '../../src/room/hostTypes.ts'
+import { VaultRoom } from '../../src/room/VaultRoom.ts'
+
+export class FakeConnection implements Connection {
+  readonly frames: Uint8Array[] = []
+  closed: { code: number; reason: string } | undefined
+  state: SessionState | undefined
+
+  constructor(
+    readonly name: string,
+    private readonly timeline?: string[],
+  ) {}
+
+  send(frame: Uint8Array): void {
+    if (this.closed) return
+    this.frames.push(frame.slice())
+    this.timeline?.push(`${this.name} <- ${describe(frame)}`)
+  }
+
+  close(code: number, reason: string): void {
+    this.closed = { code, reason }
+  }
+
+  saveState(state: SessionState): void {
+    this.state = state
+  }
+
+  /** Every frame received, decoded as vault-protocol messages. */
+  messages(): Message[] {
+    return this.frames.map((frame) => decodeMessage(frame))
+  }
+
+  yFrames(): YFrame[] {
+    return this.frames.map((frame) => decodeYFrame(frame))
+  }
+
+  ofType<T extends Message['type']>(type: T): Array<MessageOf<T>> {
+    return this.messages().filter((message): message is MessageOf<T> => message.type === type)
+  }
+
+  clear(): void {
+    this.frames.length = 0
+  }
+}
+
+function describe(frame: Uint8Array): string {
+  try {
+    const message = decodeMessage(frame)
+    return message.type === MessageType.Doc ? `Doc(${message.docId})` : `type ${message.type}`
+  } catch {
+    // Not a vault frame: y-websocket sockets get y frames.
+    return 'y frame'
+  }
+}
+
+export interface RoomHarness {
+  readonly room: VaultRoom
+  readonly hot: MemoryStorageAdapter
+  readonly cold: MemoryStorageAdapter
+  readonly clock: { now: number }
+  readonly wakes: number[]
+  readonly logs: string[]
+}
+
+export async function openRoom(
+  options: {
+    config?: Partial<RoomConfig>
+    hot?: MemoryStorageAdapter
+    cold?: MemoryStorageAdapter
+    clock?: { now: number }
+  } = {},
+): Promise<RoomHarness> {
+  const hot = options.hot ?? new MemoryStorageAdapter()
+  const cold = options.cold ?? new MemoryStorageAdapter()
+  const clock = options.clock ?? { now: 1_700_000_000_000 }
+  const wakes: number[] = []
+  const logs: string[] = []
+  const room = await VaultRoom.open({
+    vaultId: 'vault',
+    hot,
+    cold,
+    scheduler: { wakeAt: (at) => wakes.push(at) },
+    config: options.config,
+    now: () => clock.now,
+    logger: { warn: (message) => logs.push(`warn: ${message}`), error: (message) => logs.push(`error: ${message}`) },
+  })
+  return { room, hot, cold, clock, wakes, logs }
+}
+
+export const NO_CURSOR: VaultCursor = { epoch: '', seq: 0 }
+
+export function helloFrame(
+  options: { cursor?: VaultCursor; subscribeAll?: boolean; docs?: DocHave[]; versions?: number[] } = {},
+): Uint8Array {
+  return encodeMessage({
+    type: MessageType.Hello,
+    versions: options.versions ?? [...PROTOCOL_VERSIONS],
+    deviceId: 'device' as DeviceId,
+    cursor: options.cursor ?? NO_CURSOR,
+    subscribeAll: options.subscribeAll ?? true,
+    docs: options.docs ?? [],
+  })
+}
+
+export function updateFrame(docId: string, update: Uint8Array, clientSeq: number): Uint8Array {
+  return encodeMessage({
+    type: MessageType.Doc,
+    docId: docId as DocId,
+    body: { channel: DocChannel.Sync, clientSeq, sync: { step: SyncStep.Update, update } },
+  })
+}
+
+/** Connects a vault session and completes its Hello; returns the socket with the handshake cleared. */
+export async function joinVault(
+  harness: RoomHarness,
+  name: string,
+  options: Parameters<typeof helloFrame>[0] = {},
+  timeline?: string[],
+): Promise<FakeConnection> {
+  const conn = new FakeConnection(name, timeline)
+  harness.room.connect(conn, { kind: 'vault' })
+  await harness.room.receive(conn, helloFrame(options))
+  await harness.room.whenIdle()
+  return conn
+}
