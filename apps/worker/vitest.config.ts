@@ -18,11 +18,11 @@ export default defineConfig({
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })],
-        test: { name: 'workerd', include: ['test/*.test.ts'], exclude: ['test/*.small.test.ts'] },
+        test: { name: 'workerd', testTimeout: 30_000, include: ['test/*.test.ts'], exclude: ['test/*.small.test.ts'] },
       },
       {
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings: SMALL_THRESHOLDS } })],
-        test: { name: 'workerd-small-thresholds', include: ['test/*.small.test.ts'] },
+        test: { name: 'workerd-small-thresholds', testTimeout: 30_000, include: ['test/*.small.test.ts'] },
       },
     ],
   },

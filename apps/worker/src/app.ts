@@ -40,7 +40,6 @@ app.onError((error, c) => renderError(c, error))
 
 function renderError(c: Context<AppEnv>, error: Error): Response {
   if (error instanceof ApiError) {
-    if (error.code === ApiErrorCode.UpgradeRequired) c.header('Upgrade', 'websocket')
     return c.json({ error: { code: error.code, message: error.message } }, error.status)
   }
   if (error instanceof HTTPException) {

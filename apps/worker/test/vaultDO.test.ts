@@ -4,6 +4,7 @@
 import { FATAL_CLOSE_CODE, FatalReason, MessageType, TREE_DOC_ID } from '@amber/protocol'
 import { abortAllDurableObjects, env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { DoSqliteStorageAdapter } from '../src/storage/DoSqliteStorageAdapter.ts'
 import { connectInWorkerd, onFrames, openSocket } from './support/connectInWorkerd.ts'
 import { VaultTestClient } from './support/VaultTestClient.ts'
@@ -56,8 +57,8 @@ describe('VaultDO over real WebSockets', () => {
 
     const id = createNote(a, 'Notes/Shared.md')
     a.doc(id).getText('content').insert(0, 'from a. ')
-    await b.waitFor(() => textOf(b, id) === 'from a. ', 'b to see a’s text')
-    expect(noteId(b, 'Notes/Shared.md')).toBe(id)
+    // The tree entry and the text are separate documents; either may reach b first.
+    await b.waitFor(() => textOf(b, id) === 'from a. ' && noteId(b, 'Notes/Shared.md') === id, 'b to see a’s note')
 
     // Concurrent edits on both sides, interleaved with relays in flight.
     for (let i = 0; i < 20; i++) {
@@ -66,7 +67,7 @@ describe('VaultDO over real WebSockets', () => {
     }
     await Promise.all([a.whenAllAcked(), b.whenAllAcked()])
     await a.waitFor(() => sameStateVector(a, b, id), 'state vectors to match')
-    await b.waitFor(() => sameStateVector(a, b, id), 'state vectors to match')
+    await b.waitFor(() => sameStateVector(a, b, id) && sameStateVector(a, b, TREE_DOC_ID), 'state vectors to match')
     expectSameDoc(a.doc(id), b.doc(id), 'note')
     expectSameDoc(a.tree, b.tree, 'tree')
     expect(textOf(a, id)).toBe(textOf(b, id))
@@ -148,14 +149,19 @@ describe('VaultDO over real WebSockets', () => {
     // Both spellings of the path name the same note: each socket is answered with the note's state vector.
     for (const path of ['Notes%2FY.md', 'Notes/Y.md']) {
       const ws = await openSocket(`/api/v1/vaults/${vaultId}/y/${path}`)
-      const frames: Uint8Array[] = []
-      onFrames(ws, (frame) => {
-        if (typeof frame !== 'string') frames.push(frame)
+      const first = new Promise<Uint8Array>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no frame on the y socket for ${path}`)), 8_000)
+        onFrames(ws, (frame) => {
+          clearTimeout(timer)
+          if (typeof frame === 'string') reject(new Error('text frame'))
+          else resolve(frame)
+        })
       })
-      await a.waitFor(() => frames.length > 0, 'the y-websocket sync step 1')
-      // y-websocket sync step 1: [0 (sync), 0 (step 1), state vector]; it must be the note's, which is non-empty.
-      expect([frames[0]![0], frames[0]![1]]).toEqual([0, 0])
-      expect(frames[0]!.byteLength).toBeGreaterThan(3)
+      const frame = await first
+      // y-websocket sync step 1: [0 (sync), 0 (step 1), state vector]; the note's, so it has a's client.
+      expect([frame[0], frame[1]]).toEqual([0, 0])
+      const stateVector = Y.decodeStateVector(frame.subarray(3))
+      expect(stateVector.get(a.doc(id).clientID), `${path}: the note's state vector`).toBe(3)
       ws.close(1000, 'done')
     }
   })

@@ -13,6 +13,8 @@ export interface BenchTarget {
   readonly description: string
   /** True when documents survive a restart on the same `storageDir`. */
   readonly durable: boolean
+  /** True when notes opened with the same `session` share one connection; false for one socket per note. */
+  readonly multiplexes: boolean
   /** Starts a server listening on 127.0.0.1 only. Starting again with the same `storageDir` restarts on the same storage. */
   start(options: StartOptions): Promise<RunningTarget>
   /** Opens one note document as a new client of the server at `url`. Resolves once the first sync completed. */

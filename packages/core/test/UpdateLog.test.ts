@@ -67,6 +67,13 @@ class Editor {
   }
 }
 
+function loadedFrom(doc: Y.Doc, ...updates: Uint8Array[]): Y.Doc {
+  const copy = new Y.Doc()
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
+  for (const update of updates) Y.applyUpdate(copy, update)
+  return copy
+}
+
 function deleteSetOf(doc: Y.Doc): Uint8Array {
   // The delete set alone: an update diffed against the full state vector carries no structs.
   return Y.encodeStateAsUpdate(doc, Y.encodeStateVector(doc))
@@ -274,8 +281,16 @@ describe('UpdateLog flush and compaction', () => {
     log.append('n', later)
     await log.whenCommitted()
     expect(await log.readSince('n', 3)).toEqual({ kind: 'log', updates: [later] })
-    expect(await log.readSince('n', 2)).toEqual({ kind: 'full' })
-    expect(await log.readSince('n', 0)).toEqual({ kind: 'full' })
+    // Compacted past the cursor: the snapshot (as V1) plus the entries after it, read without a document.
+    for (const seq of [2, 0]) {
+      const full = await log.readSince('n', seq)
+      expect(full.kind).toBe('full')
+      expect(full.updates).toHaveLength(2)
+      const replayed = new Y.Doc()
+      for (const update of full.updates) Y.applyUpdate(replayed, update)
+      expect(replayed.getText('content').toString()).toBe('ello world!')
+      expect(deleteSetOf(replayed)).toEqual(deleteSetOf(loadedFrom(editor.doc, later)))
+    }
     const loaded = new Y.Doc()
     await log.loadInto('n', loaded)
     expect(loaded.getText('content').toString()).toBe('ello world!')

@@ -42,6 +42,8 @@ export class VaultTestClient {
   caughtUp = false
   closed: { code: number; reason: string } | undefined
   #seq = 0
+  /** Sync step 2 replies (whole-document diffs) by clientSeq: acking one covers every earlier update of its doc. */
+  readonly #diffs = new Map<number, DocId>()
   #transport: TestTransport | undefined
   #waiters = new Set<() => void>()
   readonly #subscribeAll: boolean
@@ -137,6 +139,16 @@ export class VaultTestClient {
           for (let seq = range.first; seq <= range.last; seq++) {
             this.pending.delete(seq)
             this.acked.add(seq)
+            // PROTOCOL.md (missing dependencies): the resend's ack covers the superseded sequence numbers.
+            const docId = this.#diffs.get(seq)
+            if (docId === undefined) continue
+            this.#diffs.delete(seq)
+            for (const [earlier, pending] of this.pending) {
+              if (earlier < seq && pending.docId === docId) {
+                this.pending.delete(earlier)
+                this.acked.add(earlier)
+              }
+            }
           }
         }
         this.cursor = message.cursor
@@ -164,7 +176,7 @@ export class VaultTestClient {
   }
 
   /** Resolves once `predicate` holds, re-checked after every frame or close; rejects after `timeoutMs`. */
-  waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  waitFor(predicate: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
     if (predicate()) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const check = (): void => {
@@ -174,7 +186,7 @@ export class VaultTestClient {
       }
       const timer = setTimeout(() => {
         cleanup()
-        reject(new Error(`${this.deviceId}: timed out after ${timeoutMs} ms waiting for ${what}`))
+        reject(new Error(`${this.deviceId}: timed out after ${timeoutMs} ms waiting for ${what}; ${this.describe()}`))
       }, timeoutMs)
       const cleanup = (): void => {
         clearTimeout(timer)
@@ -182,6 +194,13 @@ export class VaultTestClient {
       }
       this.#waiters.add(check)
     })
+  }
+
+  /** A one-line summary for timeout messages: what arrived, what is still pending, what went wrong. */
+  describe(): string {
+    const types = this.received.map((m) => m.type).join(',')
+    const errors = this.errors.map((e) => `${e.code}(${e.docId}#${e.clientSeq}): ${e.message}`).join('; ')
+    return `connected=${this.connected} closed=${JSON.stringify(this.closed)} pending=[${[...this.pending.keys()].join(',')}] cursor=${JSON.stringify(this.cursor)} received=[${types}] errors=[${errors}]`
   }
 
   /** Every local update acknowledged (durably stored by the server). */
@@ -196,6 +215,7 @@ export class VaultTestClient {
   #sendUpdate(docId: DocId, update: Uint8Array, step: typeof SyncStep.Step2 | typeof SyncStep.Update = SyncStep.Update): void {
     const clientSeq = ++this.#seq
     this.pending.set(clientSeq, { docId, update })
+    if (step === SyncStep.Step2) this.#diffs.set(clientSeq, docId)
     if (this.#transport !== undefined) this.#sendDocUpdate(clientSeq, { docId, update }, step)
   }
 

@@ -7,6 +7,7 @@ import { TARGET_NOT_WIRED } from '../BenchTarget.ts'
 export const amberTarget: BenchTarget = {
   name: 'amber',
   durable: true,
+  multiplexes: true,
   description: 'Amber worker under wrangler dev (VaultDO), client @amber/client',
   async start() {
     throw new Error(TARGET_NOT_WIRED)

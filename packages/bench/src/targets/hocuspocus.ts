@@ -38,6 +38,7 @@ function createHocuspocusTarget(persistence: 'memory' | 'sqlite'): BenchTarget {
   return {
     name: kind,
     durable: persistence === 'sqlite',
+    multiplexes: true,
     description:
       persistence === 'sqlite'
         ? '@hocuspocus/server 4.7.0 + @hocuspocus/extension-sqlite 4.7.0 (better-sqlite3 file DB), default debounce 2 s / maxDebounce 10 s, in its own Node process'

@@ -9,10 +9,13 @@ import { spawnPeer } from '../spawnPeer.ts'
 import { withTimeout } from '../withTimeout.ts'
 
 const SYNC_TIMEOUT_MS = 30_000
+/** Each WebsocketProvider adds a process 'exit' listener; past 10 Node warns of a leak that is not one. */
+let openProviders = 0
 
 export const yWebsocketRefTarget: BenchTarget = {
   name: 'y-websocket-ref',
   durable: false,
+  multiplexes: false,
   description: 'y-websocket 1.5.4 bin/server.js (in memory, HOST=127.0.0.1), in its own Node process; client y-websocket 3.1.0 WebsocketProvider',
   async start() {
     return spawnPeer('y-websocket-ref')
@@ -25,6 +28,8 @@ export const yWebsocketRefTarget: BenchTarget = {
       WebSocketPolyfill: createCountingWebSocket(log, classifyYWebsocketPayload) as unknown as typeof WebSocket,
       disableBc: true,
     })
+    openProviders++
+    if (process.getMaxListeners() < openProviders + 10) process.setMaxListeners(openProviders + 10)
     const synced = new Promise<void>((resolve) => {
       const onSync = (isSynced: boolean): void => {
         if (!isSynced) return
@@ -48,6 +53,9 @@ export const yWebsocketRefTarget: BenchTarget = {
       wireLog: () => log,
       async close() {
         provider.destroy()
+        openProviders--
+        // The provider made this Awareness but does not destroy it; its 3 s check interval would keep Node alive.
+        provider.awareness.destroy()
       },
     }
   },

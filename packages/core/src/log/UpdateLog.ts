@@ -70,7 +70,11 @@ function isEmpty(batch: Batch): boolean {
   return batch.entries.size === 0 && batch.saves.length === 0 && batch.removes.length === 0 && batch.callbacks.length === 0
 }
 
-export type CatchUpRead = { readonly kind: 'log'; readonly updates: Uint8Array[] } | { readonly kind: 'full' }
+export interface CatchUpRead {
+  /** 'full' when the updates start from a snapshot (the log was compacted past the asked seq). */
+  readonly kind: 'log' | 'full'
+  readonly updates: Uint8Array[]
+}
 
 export class UpdateLog {
   /** Storage commits and rows written, for benchmarks. */
@@ -289,7 +293,10 @@ export class UpdateLog {
     )
   }
 
-  /** The updates a client at `seq` lacks, or 'full' when the document's log was compacted past it. */
+  /**
+   * What a client at `seq` lacks, read from storage without decoding a document: the log entries after
+   * `seq`, or — when compaction merged entries past `seq` — the snapshot (as V1) plus the entries after it.
+   */
   readSince(docId: string, seq: number): Promise<CatchUpRead> {
     return this.withDocLock(docId, () => this.readSinceUnlocked(docId, seq))
   }
@@ -297,19 +304,20 @@ export class UpdateLog {
   private async readSinceUnlocked(docId: string, seq: number): Promise<CatchUpRead> {
     const entry = this.catalog.get(docId)
     if (!entry) return { kind: 'log', updates: [] }
-    if (entry.snapshot && entry.snapshot.through > seq) return { kind: 'full' }
-    const segments = await Promise.all(
-      entry.segments.filter((segment) => segment.last > seq).map((segment) => this.loadSegment(segment.key)),
-    )
-    const rows = await Promise.all(
-      entry.hotRows.filter((row) => row.last > seq).map(async (row) => {
-        const data = await this.options.hot.load(row.key)
-        return data ? decodeLogEntries(data) : []
-      }),
-    )
-    const updates: Uint8Array[] = []
-    for (const entries of [...segments, ...rows]) for (const e of entries) if (e.seq > seq) updates.push(e.update)
-    return { kind: 'log', updates }
+    const snapshotRef = entry.snapshot && entry.snapshot.through > seq ? entry.snapshot : undefined
+    const from = snapshotRef?.through ?? seq
+    const [snapshot, segments, rows] = await Promise.all([
+      snapshotRef ? this.loadSnapshot(snapshotRef.key) : undefined,
+      Promise.all(entry.segments.filter((segment) => segment.last > from).map((segment) => this.loadSegment(segment.key))),
+      this.options.hot.loadRange(hotKeys.logPrefix(docId)),
+    ])
+    const updates: Uint8Array[] = snapshot ? [Y.convertUpdateFormatV2ToV1(snapshot)] : []
+    for (const entries of segments) for (const e of entries) if (e.seq > from) updates.push(e.update)
+    for (const row of rows) {
+      if ((parseHotLogKey(row.key)?.last ?? 0) <= from) continue
+      for (const e of decodeLogEntries(row.data)) if (e.seq > from) updates.push(e.update)
+    }
+    return { kind: snapshotRef ? 'full' : 'log', updates }
   }
 
   private async loadSegment(key: string): Promise<LogEntry[]> {

@@ -333,19 +333,21 @@ export class VaultRoom {
     changed.sort((a, b) => (a === TREE_DOC_ID ? -1 : b === TREE_DOC_ID ? 1 : a < b ? -1 : a > b ? 1 : 0))
     for (const docId of changed) {
       if (haveIds.has(docId) || !session.receives(docId)) continue
-      const read = trusted ? await this.log.readSince(docId, fromSeq) : ({ kind: 'full' } as const)
+      // Served from stored bytes; a document nobody has open is not decoded just to catch someone up.
+      const live = this.docs.get(docId)
       let update: Uint8Array
       let kind: CatchUpKind
-      if (read.kind === 'log') {
-        kind = CatchUpKind.Log
-        update = read.updates.length === 1 ? read.updates[0]! : Y.mergeUpdates(read.updates)
-      } else {
+      if (!trusted && live) {
         kind = CatchUpKind.FullState
-        update = Y.encodeStateAsUpdate((await this.loadDoc(docId)).ydoc)
+        update = Y.encodeStateAsUpdate(live.ydoc)
+      } else {
+        const read = await this.log.readSince(docId, fromSeq)
+        kind = read.kind === 'full' || !trusted ? CatchUpKind.FullState : CatchUpKind.Log
+        update = mergeUpdatesBounded(read.updates)
       }
       entries.push({ docId: docId as DocId, kind, bytes: update.length })
       payloads.push(update)
-      if (!trusted) stepOnes.push([docId, Y.encodeStateVector((await this.loadDoc(docId)).ydoc)])
+      if (!trusted) stepOnes.push([docId, live ? Y.encodeStateVector(live.ydoc) : Y.encodeStateVectorFromUpdate(update)])
     }
     this.send(session, { type: MessageType.CatchUp, epoch: this.log.epoch, fromSeq, toSeq: head, entries })
     entries.forEach((entry, i) => this.send(session, { type: MessageType.CatchUpDoc, docId: entry.docId, update: payloads[i]! }))
@@ -660,6 +662,23 @@ export class VaultRoom {
   private saveSubscriptions(session: VaultSession): void {
     this.log.stage({ save: { key: hotKeys.session(session.sessionId), data: encodeSubscriptions(session.subscriptions) } })
   }
+}
+
+/**
+ * One V1 update from many. Y.mergeUpdates is roughly quadratic over long logs (10k updates ≈ 1 s), so
+ * long tails are replayed into a scratch document instead, whose encoding keeps pending structs too.
+ */
+function mergeUpdatesBounded(updates: readonly Uint8Array[]): Uint8Array {
+  if (updates.length === 0) return Y.encodeStateAsUpdate(new Y.Doc())
+  if (updates.length === 1) return updates[0]!
+  if (updates.length <= 64) return Y.mergeUpdates(updates as Uint8Array[])
+  const scratch = new Y.Doc({ gc: false })
+  Y.transact(scratch, () => {
+    for (const update of updates) Y.applyUpdate(scratch, update)
+  })
+  const merged = Y.encodeStateAsUpdate(scratch)
+  scratch.destroy()
+  return merged
 }
 
 function createSessionId(): string {

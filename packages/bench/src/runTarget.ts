@@ -1,0 +1,75 @@
+// Runs every workload against one target and collects its results; a target whose start() says it is
+// not wired yet is recorded as n/a with the reason, any other failure as an error.
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { BenchTarget } from './BenchTarget.ts'
+import { TARGET_NOT_WIRED } from './BenchTarget.ts'
+import type { BenchSettings } from './BenchSettings.ts'
+import { notApplicable, type NotApplicable } from './figures.ts'
+import type { TracePatch } from './traces.ts'
+import { measureEditPropagation, type EditPropagationResult } from './workloads/measureEditPropagation.ts'
+import { measureMemory, type MemoryResult } from './workloads/measureMemory.ts'
+import { measureResync, type ResyncResult } from './workloads/measureResync.ts'
+import { measureTraceReplay, type TraceReplayResult } from './workloads/measureTraceReplay.ts'
+
+export interface TraceInput {
+  readonly patches: readonly TracePatch[]
+  readonly expected: string
+  readonly baselineEditsPerSecond: number
+}
+
+export type TargetResult =
+  | {
+      readonly status: 'ok'
+      readonly description: string
+      readonly durable: boolean
+      readonly editPropagation: EditPropagationResult
+      readonly traceReplay: TraceReplayResult
+      readonly resync: ResyncResult
+      readonly memory: MemoryResult
+    }
+  | ({ readonly status: 'n/a'; readonly description: string } & NotApplicable)
+  | { readonly status: 'error'; readonly description: string; readonly error: string }
+
+export async function runTarget(
+  target: BenchTarget,
+  settings: BenchSettings,
+  trace: TraceInput,
+  log: (line: string) => void = () => {},
+): Promise<TargetResult> {
+  const storageDir = await mkdtemp(path.join(os.tmpdir(), `amber-bench-${target.name}-`))
+  try {
+    let server
+    try {
+      server = await target.start({ storageDir })
+    } catch (err) {
+      if (err instanceof Error && err.message === TARGET_NOT_WIRED) {
+        log(`${target.name}: skipped (${err.message})`)
+        return { status: 'n/a', description: target.description, ...notApplicable(err.message) }
+      }
+      throw err
+    }
+    let editPropagation: EditPropagationResult
+    let resync: ResyncResult
+    try {
+      log(`${target.name}: edit propagation, ${settings.edits} edits`)
+      editPropagation = await measureEditPropagation(target, server, settings)
+      log(`${target.name}: resync of one unchanged note`)
+      resync = await measureResync(target, server, settings)
+    } finally {
+      await server.stop()
+    }
+    log(`${target.name}: trace replay, ${trace.patches.length} patches`)
+    const traceReplay = await measureTraceReplay(target, trace.patches, trace.expected, trace.baselineEditsPerSecond, settings)
+    log(`${target.name}: memory, ${settings.notes} notes`)
+    const memoryDir = await mkdtemp(path.join(storageDir, 'memory-'))
+    const memory = await measureMemory(target, settings, memoryDir)
+    return { status: 'ok', description: target.description, durable: target.durable, editPropagation, traceReplay, resync, memory }
+  } catch (err) {
+    log(`${target.name}: FAILED ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    return { status: 'error', description: target.description, error: err instanceof Error ? err.message : String(err) }
+  } finally {
+    await rm(storageDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,48 @@
+// Proves the harness works end to end at a tiny size: every peer target runs every workload in its own
+// child process on 127.0.0.1, and the Amber placeholder is recorded as n/a rather than failing the run.
+import { describe, expect, it } from 'vitest'
+import { readBenchSettings } from '../src/BenchSettings.ts'
+import { TARGET_NOT_WIRED } from '../src/BenchTarget.ts'
+import { runTarget, type TraceInput } from '../src/runTarget.ts'
+import { amberTarget } from '../src/targets/amber.ts'
+import { hocuspocusMemoryTarget, hocuspocusSqliteTarget } from '../src/targets/hocuspocus.ts'
+import { yWebsocketRefTarget } from '../src/targets/yWebsocketRef.ts'
+import { applyPatches, loadSequentialTrace, toUtf16Patches } from '../src/traces.ts'
+import { measureTraceBaseline } from '../src/workloads/measureTraceBaseline.ts'
+
+const settings = { ...readBenchSettings({}, 'ci'), edits: 50, traceEdits: 20, notes: 20, idleClients: 2 }
+
+let cached: Promise<TraceInput> | undefined
+const tinyTrace = (): Promise<TraceInput> => (cached ??= loadTinyTrace())
+
+async function loadTinyTrace(): Promise<TraceInput> {
+  const trace = loadSequentialTrace('automerge-paper')
+  const patches = toUtf16Patches(trace, settings.traceEdits)
+  const expected = applyPatches(trace.startContent, patches)
+  const baseline = await measureTraceBaseline(patches, expected, settings)
+  return { patches, expected, baselineEditsPerSecond: baseline.editsPerSecond.value }
+}
+
+describe('bench harness smoke', () => {
+  for (const target of [hocuspocusMemoryTarget, hocuspocusSqliteTarget, yWebsocketRefTarget]) {
+    it(`runs every workload against ${target.name}`, { timeout: 30_000 }, async () => {
+      const result = await runTarget(target, settings, await tinyTrace())
+      if (result.status !== 'ok') throw new Error(`${target.name}: ${JSON.stringify(result)}`)
+      expect(result.editPropagation.latencyP50.value).toBeGreaterThan(0)
+      expect(result.editPropagation.latencyP99.value).toBeGreaterThanOrEqual(result.editPropagation.latencyP50.value)
+      expect(result.editPropagation.durableAckP50.value).toBe('n/a')
+      expect(result.traceReplay.patches).toBe(20)
+      expect(result.traceReplay.editsPerSecond.value).toBeGreaterThan(0)
+      expect('reload' in result.traceReplay.restart).toBe(target.durable)
+      expect(result.resync.unchangedNote.syncBytes.value).toBeGreaterThan(0)
+      expect(result.resync.coldFetch.receivedBytes.value).toBeGreaterThan(settings.noteBytes)
+      expect(result.memory.rssLoaded.value).toBeGreaterThan(0)
+      expect(result.memory.heapUsedLoaded.value).not.toBe('n/a')
+    })
+  }
+
+  it('records the unwired amber target as n/a with the reason', async () => {
+    const result = await runTarget(amberTarget, settings, await tinyTrace())
+    expect(result).toMatchObject({ status: 'n/a', value: 'n/a', reason: TARGET_NOT_WIRED })
+  })
+})
