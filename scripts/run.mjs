@@ -25,7 +25,7 @@ if (!tasks[task]) {
   process.exit(2)
 }
 
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' }
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' }
 // better-sqlite3 builds from source here (no prebuilt download); pnpm ignores npm's nodedir, so pass Node's prefix.
 env.npm_config_nodedir ??= path.dirname(path.dirname(process.execPath))
 

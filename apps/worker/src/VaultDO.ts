@@ -1,7 +1,7 @@
 // One Durable Object per vault: builds the storage adapters, hands hibernatable sockets to the core
 // VaultRoom and maps the room's wake-up requests onto the DO alarm. All sync logic lives in the room.
 
-import { VaultRoom } from '@amber/core'
+import { VaultRoom, createSessionId } from '@amber/core'
 import type { Connection, ConnectRoute, RoomLogger, RoomScheduler, SessionState } from '@amber/core'
 import { FATAL_CLOSE_CODE, FatalReason, assertNever } from '@amber/protocol'
 import { DurableObject } from 'cloudflare:workers'
@@ -43,8 +43,10 @@ export class VaultDO extends DurableObject<Env> {
     // Opening restores the sockets that predate a wake; the new one is accepted after, and connected instead.
     const room = await this.#openRoom()
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
-    this.ctx.acceptWebSocket(server, [routeTag(upgrade.route)])
-    room.connect(this.#connection(server), upgrade.route)
+    // The tag is the session id: the room keeps per-socket state that outgrows the attachment under it.
+    const sessionId = createSessionId()
+    this.ctx.acceptWebSocket(server, [sessionId, routeTag(upgrade.route)])
+    room.connect(this.#connection(server), upgrade.route, sessionId)
     return new Response(null, { status: 101, webSocket: client })
   }
 
@@ -81,6 +83,7 @@ export class VaultDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // An alarm may be the first event after eviction; with no vault ever connected there is nothing to run.
     if (this.#storedVaultId() === undefined) return
+    this.#alarmAt = undefined
     const room = await this.#openRoom()
     await room.alarm()
   }
@@ -116,9 +119,14 @@ export class VaultDO extends DurableObject<Env> {
 
   readonly #scheduler: RoomScheduler = {
     wakeAt: (at) => {
+      // Commits ask for wake-ups often; only an earlier time than the one already set touches storage.
+      if (this.#alarmAt !== undefined && this.#alarmAt <= at) return
+      this.#alarmAt = at
       this.#alarmWrites = this.#alarmWrites.then(() => this.#setEarliestAlarm(at))
     },
   }
+  /** The alarm time this instance last set (unknown after a wake: then storage is asked). */
+  #alarmAt: number | undefined
   /** Alarm writes run in order so two wakeAt calls cannot race past each other's getAlarm. */
   #alarmWrites: Promise<void> = Promise.resolve()
 

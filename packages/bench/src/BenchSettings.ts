@@ -16,6 +16,8 @@ export interface BenchSettings {
   readonly traceEdits: number
   /** The replay loop yields to the event loop (setImmediate) after this many patches (TRACE_YIELD_EVERY). */
   readonly traceYieldEvery: number
+  /** Repetitions of the trace replay per target, each on a fresh server; the median run is reported (TRACE_REPEATS). */
+  readonly traceRepeats: number
   /** Repetitions of the in-process baseline replay; the median is reported (BASELINE_REPEATS). */
   readonly baselineRepeats: number
   /** Notes held open in the memory workload (NOTES). */
@@ -38,6 +40,7 @@ const DEFAULTS: Record<Profile, Omit<BenchSettings, 'profile' | 'trace' | 'targe
     warmupEdits: 50,
     traceEdits: Number.POSITIVE_INFINITY,
     traceYieldEvery: 1000,
+    traceRepeats: 3,
     baselineRepeats: 3,
     notes: 1000,
     noteBytes: 2048,
@@ -50,6 +53,7 @@ const DEFAULTS: Record<Profile, Omit<BenchSettings, 'profile' | 'trace' | 'targe
     warmupEdits: 5,
     traceEdits: 20,
     traceYieldEvery: 1000,
+    traceRepeats: 1,
     baselineRepeats: 1,
     notes: 20,
     noteBytes: 2048,
@@ -70,13 +74,17 @@ export function readBenchSettings(env: NodeJS.ProcessEnv = process.env, profile?
     trace: env.TRACE ?? 'automerge-paper',
     traceEdits: int(env.TRACE_EDITS, d.traceEdits),
     traceYieldEvery: int(env.TRACE_YIELD_EVERY, d.traceYieldEvery),
+    traceRepeats: int(env.TRACE_REPEATS, d.traceRepeats),
     baselineRepeats: int(env.BASELINE_REPEATS, d.baselineRepeats),
     notes: int(env.NOTES, d.notes),
     noteBytes: int(env.NOTE_BYTES, d.noteBytes),
     idleClients: int(env.IDLE_CLIENTS, d.idleClients),
     openConcurrency: int(env.OPEN_CONCURRENCY, d.openConcurrency),
     waitTimeoutMs: int(env.WAIT_TIMEOUT_MS, d.waitTimeoutMs),
-    targets: (env.TARGETS ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    targets: (env.TARGETS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
   }
 }
 

@@ -12,11 +12,29 @@ export function classifyYWebsocketPayload(payload: Uint8Array): WireKind {
 export function classifyHocuspocusPayload(payload: Uint8Array): WireKind {
   const decoder = decoding.createDecoder(payload)
   decoding.readVarString(decoder)
-  return classifyYMessage(decoding.readVarUint(decoder), decoder, { 4: 'sync', 8: 'sync-status', 9: 'ping', 10: 'ping' })
+  return classifyYMessage(decoding.readVarUint(decoder), decoder, {
+    4: 'sync',
+    8: 'sync-status',
+    9: 'ping',
+    10: 'ping',
+  })
 }
 
-function classifyYMessage(type: number, decoder: decoding.Decoder, extra: Record<number, WireKind | 'sync'>): WireKind {
-  const kind = type === 0 ? 'sync' : type === 1 ? 'awareness' : type === 2 ? 'auth' : type === 3 ? 'query-awareness' : (extra[type] ?? 'other')
+function classifyYMessage(
+  type: number,
+  decoder: decoding.Decoder,
+  extra: Record<number, WireKind | 'sync'>,
+): WireKind {
+  const kind =
+    type === 0
+      ? 'sync'
+      : type === 1
+        ? 'awareness'
+        : type === 2
+          ? 'auth'
+          : type === 3
+            ? 'query-awareness'
+            : (extra[type] ?? 'other')
   if (kind !== 'sync') return kind
   switch (decoding.readVarUint(decoder)) {
     case 0:

@@ -7,7 +7,10 @@ export type ClassifyPayload = (payload: Uint8Array) => WireKind
 export type CountingWebSocketClass = new (address: string | URL, protocols?: string | string[]) => WebSocket
 
 /** Returns a WebSocket class whose instances append to `log`; pass it as `WebSocketPolyfill`. */
-export function createCountingWebSocket(log: WireMessage[], classify: ClassifyPayload): CountingWebSocketClass {
+export function createCountingWebSocket(
+  log: WireMessage[],
+  classify: ClassifyPayload,
+): CountingWebSocketClass {
   return class CountingWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols)

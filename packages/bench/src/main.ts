@@ -16,22 +16,34 @@ const log = (line: string): void => {
 
 async function main(): Promise<void> {
   const settings = readBenchSettings()
-  const targets = settings.targets.length > 0 ? ALL_TARGETS.filter((t) => settings.targets.includes(t.name)) : ALL_TARGETS
-  if (targets.length === 0) throw new Error(`TARGETS=${settings.targets.join(',')} names no target; known: ${ALL_TARGETS.map((t) => t.name).join(', ')}`)
+  const targets =
+    settings.targets.length > 0 ? ALL_TARGETS.filter((t) => settings.targets.includes(t.name)) : ALL_TARGETS
+  if (targets.length === 0)
+    throw new Error(
+      `TARGETS=${settings.targets.join(',')} names no target; known: ${ALL_TARGETS.map((t) => t.name).join(', ')}`,
+    )
 
   // Other work on this 2-core machine skews every figure; the load averages let a reader judge by how much.
   const loadAverageAtStart = os.loadavg()
   log(`profile ${settings.profile}; loading trace ${settings.trace}`)
   const trace = loadSequentialTrace(settings.trace)
   const patches = toUtf16Patches(trace, settings.traceEdits)
-  const expected = patches.length === trace.patchCount ? trace.endContent : applyPatches(trace.startContent, patches)
-  if (trace.startContent !== '') throw new Error(`${trace.name}: replay from a non-empty startContent is not supported`)
+  const expected =
+    patches.length === trace.patchCount ? trace.endContent : applyPatches(trace.startContent, patches)
+  if (trace.startContent !== '')
+    throw new Error(`${trace.name}: replay from a non-empty startContent is not supported`)
 
   log(`baseline: ${patches.length} patches into a bare Y.Doc pair, ${settings.baselineRepeats}×`)
   const baseline = await measureTraceBaseline(patches, expected, settings)
 
   const results: Record<string, TargetResult> = {}
-  for (const target of targets) results[target.name] = await runTarget(target, settings, { patches, expected, baselineEditsPerSecond: baseline.editsPerSecond.value }, log)
+  for (const target of targets)
+    results[target.name] = await runTarget(
+      target,
+      settings,
+      { patches, expected, baselineEditsPerSecond: baseline.editsPerSecond.value },
+      log,
+    )
 
   const report = {
     generatedAt: new Date().toISOString(),

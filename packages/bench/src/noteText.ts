@@ -1,5 +1,18 @@
 // Deterministic ASCII note bodies of a given size, markdown-ish, so every run loads the same bytes.
-const WORDS = ['vault', 'note', 'sync', 'amber', 'link', 'heading', 'tag', 'draft', 'idea', 'daily', 'review', 'index']
+const WORDS = [
+  'vault',
+  'note',
+  'sync',
+  'amber',
+  'link',
+  'heading',
+  'tag',
+  'draft',
+  'idea',
+  'daily',
+  'review',
+  'index',
+]
 
 export function noteText(index: number, bytes: number): string {
   let out = `# Note ${index}\n\n`

@@ -4,7 +4,12 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type * as Y from 'yjs'
 import type { TracePatch } from './traces.ts'
 
-export async function replayPatches(doc: Y.Doc, text: Y.Text, patches: readonly TracePatch[], yieldEvery: number): Promise<void> {
+export async function replayPatches(
+  doc: Y.Doc,
+  text: Y.Text,
+  patches: readonly TracePatch[],
+  yieldEvery: number,
+): Promise<void> {
   for (let i = 0; i < patches.length; i++) {
     const [pos, del, ins] = patches[i] as TracePatch
     doc.transact(() => {

@@ -52,7 +52,10 @@ export async function spawnPeer(kind: string, args: readonly string[] = []): Pro
   if (pid === undefined) throw new Error(`${kind}: child process did not start`)
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind}: not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS)
+    const timer = setTimeout(
+      () => reject(new Error(`${kind}: not ready after ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    )
     child.on('message', (msg: unknown) => {
       if (isMessage(msg, 'ready')) {
         clearTimeout(timer)

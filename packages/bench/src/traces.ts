@@ -40,7 +40,9 @@ export function loadSequentialTrace(nameOrPath: string, dir = defaultTracesDir()
     throw new Error(`${file}: not an editing trace (expected { endContent, txns })`)
   }
   if (raw.kind === 'concurrent') {
-    throw new Error(`${file}: concurrent trace (txns carry parents); replay it through separate replicas, not sequentially`)
+    throw new Error(
+      `${file}: concurrent trace (txns carry parents); replay it through separate replicas, not sequentially`,
+    )
   }
   const startContent = typeof raw.startContent === 'string' ? raw.startContent : ''
   let patchCount = 0
@@ -48,7 +50,12 @@ export function loadSequentialTrace(nameOrPath: string, dir = defaultTracesDir()
   const txns = raw.txns.map((txn: unknown, i: number) => {
     if (!isRecord(txn) || !Array.isArray(txn.patches)) throw new Error(`${file}: txns[${i}] has no patches`)
     const patches = txn.patches.map((p: unknown): TracePatch => {
-      if (!Array.isArray(p) || typeof p[0] !== 'number' || typeof p[1] !== 'number' || typeof p[2] !== 'string') {
+      if (
+        !Array.isArray(p) ||
+        typeof p[0] !== 'number' ||
+        typeof p[1] !== 'number' ||
+        typeof p[2] !== 'string'
+      ) {
         throw new Error(`${file}: txns[${i}] holds a malformed patch`)
       }
       patchCount++
@@ -57,7 +64,14 @@ export function loadSequentialTrace(nameOrPath: string, dir = defaultTracesDir()
     })
     return { patches }
   })
-  return { name: path.basename(file).replace(/\.json\.gz$/, ''), startContent, endContent: raw.endContent, txns, patchCount, hasAstral }
+  return {
+    name: path.basename(file).replace(/\.json\.gz$/, ''),
+    startContent,
+    endContent: raw.endContent,
+    txns,
+    patchCount,
+    hasAstral,
+  }
 }
 
 /**

@@ -29,7 +29,9 @@ describe('bench harness smoke', () => {
       const result = await runTarget(target, settings, await tinyTrace())
       if (result.status !== 'ok') throw new Error(`${target.name}: ${JSON.stringify(result)}`)
       expect(result.editPropagation.latencyP50.value).toBeGreaterThan(0)
-      expect(result.editPropagation.latencyP99.value).toBeGreaterThanOrEqual(result.editPropagation.latencyP50.value)
+      expect(result.editPropagation.latencyP99.value).toBeGreaterThanOrEqual(
+        result.editPropagation.latencyP50.value,
+      )
       expect(result.editPropagation.durableAckP50.value).toBe('n/a')
       expect(result.traceReplay.patches).toBe(20)
       expect(result.traceReplay.editsPerSecond.value).toBeGreaterThan(0)

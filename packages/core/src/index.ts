@@ -1,4 +1,4 @@
-export { VaultRoom, SERVER_ORIGIN } from './room/VaultRoom.ts'
+export { VaultRoom, SERVER_ORIGIN, createSessionId } from './room/VaultRoom.ts'
 export type { VaultRoomOptions } from './room/VaultRoom.ts'
 export { DEFAULT_ROOM_CONFIG } from './room/RoomConfig.ts'
 export type { RoomConfig } from './room/RoomConfig.ts'

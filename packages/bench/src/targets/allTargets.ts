@@ -4,4 +4,9 @@ import { amberTarget } from './amber.ts'
 import { hocuspocusMemoryTarget, hocuspocusSqliteTarget } from './hocuspocus.ts'
 import { yWebsocketRefTarget } from './yWebsocketRef.ts'
 
-export const ALL_TARGETS: readonly BenchTarget[] = [hocuspocusMemoryTarget, hocuspocusSqliteTarget, yWebsocketRefTarget, amberTarget]
+export const ALL_TARGETS: readonly BenchTarget[] = [
+  hocuspocusMemoryTarget,
+  hocuspocusSqliteTarget,
+  yWebsocketRefTarget,
+  amberTarget,
+]

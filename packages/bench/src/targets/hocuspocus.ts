@@ -55,7 +55,11 @@ function createHocuspocusTarget(persistence: 'memory' | 'sqlite'): BenchTarget {
       }
       shared.refs++
       const doc = options.doc ?? new Y.Doc()
-      const provider = new HocuspocusProvider({ websocketProvider: shared.socket, name: noteId, document: doc })
+      const provider = new HocuspocusProvider({
+        websocketProvider: shared.socket,
+        name: noteId,
+        document: doc,
+      })
       const synced = new Promise<void>((resolve) => provider.on('synced', () => resolve()))
       provider.attach()
       await withTimeout(synced, SYNC_TIMEOUT_MS, `${kind}: first sync of ${noteId}`)

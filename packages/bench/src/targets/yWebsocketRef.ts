@@ -16,7 +16,8 @@ export const yWebsocketRefTarget: BenchTarget = {
   name: 'y-websocket-ref',
   durable: false,
   multiplexes: false,
-  description: 'y-websocket 1.5.4 bin/server.js (in memory, HOST=127.0.0.1), in its own Node process; client y-websocket 3.1.0 WebsocketProvider',
+  description:
+    'y-websocket 1.5.4 bin/server.js (in memory, HOST=127.0.0.1), in its own Node process; client y-websocket 3.1.0 WebsocketProvider',
   async start() {
     return spawnPeer('y-websocket-ref')
   },
@@ -25,7 +26,10 @@ export const yWebsocketRefTarget: BenchTarget = {
     const doc = options.doc ?? new Y.Doc()
     // One socket per document is the protocol; `session` has nothing to share here.
     const provider = new WebsocketProvider(url, noteId, doc, {
-      WebSocketPolyfill: createCountingWebSocket(log, classifyYWebsocketPayload) as unknown as typeof WebSocket,
+      WebSocketPolyfill: createCountingWebSocket(
+        log,
+        classifyYWebsocketPayload,
+      ) as unknown as typeof WebSocket,
       disableBc: true,
     })
     openProviders++

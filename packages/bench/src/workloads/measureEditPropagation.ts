@@ -43,26 +43,40 @@ export async function measureEditPropagation(
       const durable = a.whenDurable?.().then(() => performance.now() - t0)
       await withTimeout(seen, settings.waitTimeoutMs, `${target.name}: B observing edit ${i}`)
       const latency = performance.now() - t0
-      const durableLatency = durable ? await withTimeout(durable, settings.waitTimeoutMs, `${target.name}: durable ack of edit ${i}`) : undefined
+      const durableLatency = durable
+        ? await withTimeout(durable, settings.waitTimeoutMs, `${target.name}: durable ack of edit ${i}`)
+        : undefined
       if (i < settings.warmupEdits) continue
       latencies.push(latency)
       if (durableLatency !== undefined) durableLatencies.push(durableLatency)
     }
-    if (b.doc.getText('content').toString() !== text.toString()) throw new Error(`${target.name}: B diverged from A`)
+    if (b.doc.getText('content').toString() !== text.toString())
+      throw new Error(`${target.name}: B diverged from A`)
   } finally {
     unsubscribe()
     await a.close()
     await b.close()
   }
 
-  const noAck = notApplicable(`${target.name} has no durable acknowledgement (y-websocket has no ack; Hocuspocus acks in-memory application only and stores on a debounce)`)
-  const ackMethod = 'performance.now(): before A\'s local insert → A\'s whenDurable() resolves (the server reports the edit durably stored)'
+  const noAck = notApplicable(
+    `${target.name} has no durable acknowledgement (y-websocket has no ack; Hocuspocus acks in-memory application only and stores on a debounce)`,
+  )
+  const ackMethod =
+    "performance.now(): before A's local insert → A's whenDurable() resolves (the server reports the edit durably stored)"
   const hasAck = durableLatencies.length > 0
   return {
     edits: settings.edits,
     warmupEdits: settings.warmupEdits,
-    latencyP50: figure(percentile(latencies, 50), 'ms', `p50 (nearest rank) of ${latencies.length} samples; ${METHOD}`),
-    latencyP99: figure(percentile(latencies, 99), 'ms', `p99 (nearest rank) of ${latencies.length} samples; ${METHOD}`),
+    latencyP50: figure(
+      percentile(latencies, 50),
+      'ms',
+      `p50 (nearest rank) of ${latencies.length} samples; ${METHOD}`,
+    ),
+    latencyP99: figure(
+      percentile(latencies, 99),
+      'ms',
+      `p99 (nearest rank) of ${latencies.length} samples; ${METHOD}`,
+    ),
     latencyMean: figure(mean(latencies), 'ms', `mean of ${latencies.length} samples; ${METHOD}`),
     latencyMax: figure(Math.max(...latencies), 'ms', `max of ${latencies.length} samples; ${METHOD}`),
     durableAckP50: hasAck ? figure(percentile(durableLatencies, 50), 'ms', `p50; ${ackMethod}`) : noAck,

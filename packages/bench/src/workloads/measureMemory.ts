@@ -24,7 +24,11 @@ export interface MemoryResult {
   readonly openAllNotes: Figure
 }
 
-export async function measureMemory(target: BenchTarget, settings: BenchSettings, storageDir: string): Promise<MemoryResult> {
+export async function measureMemory(
+  target: BenchTarget,
+  settings: BenchSettings,
+  storageDir: string,
+): Promise<MemoryResult> {
   const server = await target.start({ storageDir })
   const clients: NoteClient[] = []
   try {
@@ -39,10 +43,12 @@ export async function measureMemory(target: BenchTarget, settings: BenchSettings
       const batch: Promise<NoteClient>[] = []
       for (let i = start; i < Math.min(settings.notes, start + settings.openConcurrency); i++) {
         batch.push(
-          target.openNote(server.url, `memory-note-${i}`, { session: `idle-client-${i % settings.idleClients}` }).then((client) => {
-            client.doc.getText('content').insert(0, noteText(i, settings.noteBytes))
-            return client
-          }),
+          target
+            .openNote(server.url, `memory-note-${i}`, { session: `idle-client-${i % settings.idleClients}` })
+            .then((client) => {
+              client.doc.getText('content').insert(0, noteText(i, settings.noteBytes))
+              return client
+            }),
         )
       }
       clients.push(...(await Promise.all(batch)))
@@ -67,11 +73,14 @@ export async function measureMemory(target: BenchTarget, settings: BenchSettings
     const loadedHeap = await server.memory?.()
     const loadedRss = readRssBytes(pid)
 
-    const rssMethod = `VmRSS of the server process from /proc/${'<pid>'}/status`
-    const heapMethod = 'process.memoryUsage().heapUsed inside the server process (peerHost.mjs answers an IPC request) after two global.gc() calls (node --expose-gc)'
+    const rssMethod = 'VmRSS of the server process read from /proc/<pid>/status in the bench process'
+    const heapMethod =
+      'process.memoryUsage().heapUsed inside the server process (peerHost.mjs answers an IPC request) after two global.gc() calls (node --expose-gc)'
     const perNote = (idle: number, loaded: number): number => (loaded - idle) / settings.notes
     const heapFigure = (m: ServerMemory | undefined, when: string): Figure | NotApplicable =>
-      m ? figure(m.heapUsedBytes, 'bytes', `${heapMethod}, ${when}`) : notApplicable(`${target.name} does not report its heap`)
+      m
+        ? figure(m.heapUsedBytes, 'bytes', `${heapMethod}, ${when}`)
+        : notApplicable(`${target.name} does not report its heap`)
     return {
       notes: settings.notes,
       noteBytes: settings.noteBytes,
@@ -79,16 +88,32 @@ export async function measureMemory(target: BenchTarget, settings: BenchSettings
       connections: target.multiplexes
         ? `${settings.idleClients} connections, notes assigned round-robin and multiplexed`
         : `${settings.notes} connections (one per note; the protocol has no multiplexing), notes grouped round-robin into ${settings.idleClients} sessions`,
-      rssIdle: figure(idleRss, 'bytes', `${rssMethod}, fresh server, no clients, ${SETTLE_MS} ms after start`),
-      rssLoaded: figure(loadedRss, 'bytes', `${rssMethod}, all notes open and idle, ${SETTLE_MS} ms after the last write was read back`),
+      rssIdle: figure(
+        idleRss,
+        'bytes',
+        `${rssMethod}, fresh server, no clients, ${SETTLE_MS} ms after start`,
+      ),
+      rssLoaded: figure(
+        loadedRss,
+        'bytes',
+        `${rssMethod}, all notes open and idle, ${SETTLE_MS} ms after the last write was read back`,
+      ),
       rssPerNote: figure(perNote(idleRss, loadedRss), 'bytes/note', '(rssLoaded - rssIdle) / notes'),
       heapUsedIdle: heapFigure(idleHeap, 'fresh server, no clients'),
       heapUsedLoaded: heapFigure(loadedHeap, 'all notes open and idle'),
       heapUsedPerNote:
         idleHeap && loadedHeap
-          ? figure(perNote(idleHeap.heapUsedBytes, loadedHeap.heapUsedBytes), 'bytes/note', '(heapUsedLoaded - heapUsedIdle) / notes')
+          ? figure(
+              perNote(idleHeap.heapUsedBytes, loadedHeap.heapUsedBytes),
+              'bytes/note',
+              '(heapUsedLoaded - heapUsedIdle) / notes',
+            )
           : notApplicable(`${target.name} does not report its heap`),
-      openAllNotes: figure(openMs, 'ms', `open ${settings.notes} notes (${settings.openConcurrency} concurrently) and write each one's text`),
+      openAllNotes: figure(
+        openMs,
+        'ms',
+        `open ${settings.notes} notes (${settings.openConcurrency} concurrently) and write each one's text`,
+      ),
     }
   } finally {
     for (const client of clients) await client.close()

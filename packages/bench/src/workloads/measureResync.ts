@@ -27,7 +27,11 @@ export interface ResyncResult {
   readonly coldFetch: WireSummary
 }
 
-export async function measureResync(target: BenchTarget, server: RunningTarget, settings: BenchSettings): Promise<ResyncResult> {
+export async function measureResync(
+  target: BenchTarget,
+  server: RunningTarget,
+  settings: BenchSettings,
+): Promise<ResyncResult> {
   // A realistic vault path: Hocuspocus repeats the document name in every message, so its length counts.
   const noteId = `Projects/Resync check ${Date.now() % 1000}.md`
   // The writer stays connected so in-memory servers keep the note.
@@ -46,13 +50,15 @@ export async function measureResync(target: BenchTarget, server: RunningTarget, 
   const warm = await target.openNote(server.url, noteId, { doc: cached, session: 'resync-warm' })
   await sleep(QUIET_MS)
   const warmLog = [...warm.wireLog()]
-  if (warm.doc.getText('content').toString() !== content) throw new Error(`${target.name}: resynced note differs`)
+  if (warm.doc.getText('content').toString() !== content)
+    throw new Error(`${target.name}: resynced note differs`)
   await warm.close()
   await writer.close()
 
   const how = `WebSocket message payloads (no framing) counted by a ws subclass given to the provider as WebSocketPolyfill; from connect until ${QUIET_MS} ms after the first sync; includes the provider's default awareness and auth messages`
   return {
-    label: 'reference only: bytes to re-sync ONE unchanged note over its own socket (y-websocket/Hocuspocus have one sync per document)',
+    label:
+      'reference only: bytes to re-sync ONE unchanged note over its own socket (y-websocket/Hocuspocus have one sync per document)',
     noteId,
     noteBytes: settings.noteBytes,
     unchangedNote: summarize(warmLog, `client already holding the note's full state reconnects; ${how}`),

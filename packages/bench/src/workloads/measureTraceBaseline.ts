@@ -13,7 +13,11 @@ export interface TraceBaselineResult {
   readonly runs: readonly number[]
 }
 
-export async function measureTraceBaseline(patches: readonly TracePatch[], expected: string, settings: BenchSettings): Promise<TraceBaselineResult> {
+export async function measureTraceBaseline(
+  patches: readonly TracePatch[],
+  expected: string,
+  settings: BenchSettings,
+): Promise<TraceBaselineResult> {
   const runs: number[] = []
   let snapshotBytes = 0
   for (let r = 0; r < Math.max(1, settings.baselineRepeats); r++) {
@@ -23,7 +27,8 @@ export async function measureTraceBaseline(patches: readonly TracePatch[], expec
     const t0 = performance.now()
     await replayPatches(a, a.getText('content'), patches, settings.traceYieldEvery)
     const seconds = (performance.now() - t0) / 1000
-    if (b.getText('content').toString() !== expected) throw new Error('baseline replay does not reproduce the trace text')
+    if (b.getText('content').toString() !== expected)
+      throw new Error('baseline replay does not reproduce the trace text')
     runs.push(patches.length / seconds)
     snapshotBytes = Y.encodeStateAsUpdateV2(b).byteLength
     a.destroy()

@@ -63,13 +63,18 @@ export async function measureTraceReplay(
     await withTimeout(bConverged, settings.waitTimeoutMs, `${target.name}: B converging on the trace`)
     const convergedMs = performance.now() - t0
     unsubscribe()
-    if (b.doc.getText('content').toString() !== expected) throw new Error(`${target.name}: B's text differs from the trace's`)
-    const durableMs = durable ? await withTimeout(durable, settings.waitTimeoutMs, `${target.name}: durable ack of the trace`) : undefined
+    if (b.doc.getText('content').toString() !== expected)
+      throw new Error(`${target.name}: B's text differs from the trace's`)
+    const durableMs = durable
+      ? await withTimeout(durable, settings.waitTimeoutMs, `${target.name}: durable ack of the trace`)
+      : undefined
     const snapshotBytes = Y.encodeStateAsUpdateV2(b.doc).byteLength
     await a.close()
     await b.close()
 
-    let restart: RestartResult | NotApplicable = notApplicable(`${target.name} keeps documents in memory only`)
+    let restart: RestartResult | NotApplicable = notApplicable(
+      `${target.name} keeps documents in memory only`,
+    )
     if (target.durable) {
       const s0 = performance.now()
       await server.stop()
@@ -77,13 +82,29 @@ export async function measureTraceReplay(
       server = await target.start({ storageDir })
       const s2 = performance.now()
       const reader = await target.openNote(server.url, noteId)
-      await withTimeout(textEquals(reader, expected), settings.waitTimeoutMs, `${target.name}: reloaded note equal to the trace`)
+      await withTimeout(
+        textEquals(reader, expected),
+        settings.waitTimeoutMs,
+        `${target.name}: reloaded note equal to the trace`,
+      )
       const s3 = performance.now()
       await reader.close()
       restart = {
-        stop: figure(s1 - s0, 'ms', 'graceful stop (IPC stop → server.destroy(), which closes connections and flushes pending stores) until the process exited; clients A and B were closed first'),
-        start: figure(s2 - s1, 'ms', 'spawn the peer process on the same storage until it accepts connections'),
-        reload: figure(s3 - s2, 'ms', 'a fresh client opens the note until its Y.Text equals the trace\'s final text'),
+        stop: figure(
+          s1 - s0,
+          'ms',
+          'graceful stop (IPC stop → server.destroy(), which closes connections and flushes pending stores) until the process exited; clients A and B were closed first',
+        ),
+        start: figure(
+          s2 - s1,
+          'ms',
+          'spawn the peer process on the same storage until it accepts connections',
+        ),
+        reload: figure(
+          s3 - s2,
+          'ms',
+          "a fresh client opens the note until its Y.Text equals the trace's final text",
+        ),
       }
     }
 
@@ -91,15 +112,31 @@ export async function measureTraceReplay(
     const editsPerSecond = n / (convergedMs / 1000)
     return {
       patches: n,
-      editsPerSecond: figure(editsPerSecond, 'edits/s', `${n} patches / time from the first local transaction in A until B's state vector holds A's final clock (then B's text checked equal to the trace's)`),
-      ratioToBaseline: figure(editsPerSecond / baselineEditsPerSecond, 'ratio', 'editsPerSecond / the in-process bare Y.Doc pair baseline (same process, same replay loop)'),
-      sendLoopEditsPerSecond: figure(n / (sendLoopMs / 1000), 'edits/s', `${n} patches / time for A's replay loop alone (the provider sends inside each transaction)`),
+      editsPerSecond: figure(
+        editsPerSecond,
+        'edits/s',
+        `${n} patches / time from the first local transaction in A until B's state vector holds A's final clock (then B's text checked equal to the trace's)`,
+      ),
+      ratioToBaseline: figure(
+        editsPerSecond / baselineEditsPerSecond,
+        'ratio',
+        'editsPerSecond / the in-process bare Y.Doc pair baseline (same process, same replay loop)',
+      ),
+      sendLoopEditsPerSecond: figure(
+        n / (sendLoopMs / 1000),
+        'edits/s',
+        `${n} patches / time for A's replay loop alone (the provider sends inside each transaction)`,
+      ),
       convergedAfter: figure(convergedMs, 'ms', 'first local transaction in A → B holds the final state'),
       durableAck:
         durableMs !== undefined
-          ? figure(durableMs, 'ms', 'first local transaction in A → A\'s whenDurable() resolves for the last patch')
+          ? figure(
+              durableMs,
+              'ms',
+              "first local transaction in A → A's whenDurable() resolves for the last patch",
+            )
           : notApplicable(`${target.name} has no durable acknowledgement`),
-      snapshotV2Bytes: figure(snapshotBytes, 'bytes', 'Y.encodeStateAsUpdateV2 of B\'s final document'),
+      snapshotV2Bytes: figure(snapshotBytes, 'bytes', "Y.encodeStateAsUpdateV2 of B's final document"),
       restart,
     }
   } finally {

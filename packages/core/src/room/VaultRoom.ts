@@ -118,8 +118,8 @@ export class VaultRoom {
 
   // ---- host entry points --------------------------------------------------------------------------
 
-  connect(conn: Connection, route: ConnectRoute): void {
-    const sessionId = createSessionId()
+  /** A new socket. `sessionId` is the socket's tag where the host has one (per-socket storage is keyed by it). */
+  connect(conn: Connection, route: ConnectRoute, sessionId: string = createSessionId()): void {
     if (route.kind === 'vault') {
       const session = new VaultSession(conn, sessionId)
       this.sessions.set(conn, session)
@@ -681,7 +681,7 @@ function mergeUpdatesBounded(updates: readonly Uint8Array[]): Uint8Array {
   return merged
 }
 
-function createSessionId(): string {
+export function createSessionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12))
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }
