@@ -25,6 +25,9 @@ if (!tasks[task]) {
   process.exit(2)
 }
 
+// Vitest's per-run "Tests  N passed | M failed" lines, summed into one closing line for CI.
+const totals = { passed: 0, failed: 0, skipped: 0 }
+
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' }
 // better-sqlite3 builds from source here (no prebuilt download); pnpm ignores npm's nodedir, so pass Node's prefix.
 env.npm_config_nodedir ??= path.dirname(path.dirname(process.execPath))
@@ -47,9 +50,31 @@ if (pnpmVersion(env.PATH) !== PNPM_VERSION) {
 const frozen = existsSync(path.join(root, 'pnpm-lock.yaml')) && process.env.CI ? ['--frozen-lockfile'] : []
 run(['pnpm', 'install', ...frozen])
 for (const cmd of tasks[task]) run(cmd)
+summarize()
 
 function run([cmd, ...args]) {
   console.log(`[amber] ${cmd} ${args.join(' ')}`)
-  const result = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' })
-  if (result.status !== 0) process.exit(result.status ?? 1)
+  // Only the test task reads its output back; dev and bench stream straight to the terminal.
+  const capture = task === 'test'
+  const result = spawnSync(cmd, args, { cwd: root, env, stdio: ['inherit', capture ? 'pipe' : 'inherit', 'inherit'], maxBuffer: 1 << 30 })
+  const output = result.stdout?.toString() ?? ''
+  process.stdout.write(output)
+  for (const rawLine of output.split('\n')) {
+    const line = rawLine.replace(/\x1b\[[0-9;]*m/g, '')
+    if (!/\bTests\s/.test(line)) continue
+    for (const kind of Object.keys(totals)) {
+      const match = new RegExp(`(\\d+) ${kind}`).exec(line)
+      if (match) totals[kind] += Number(match[1])
+    }
+  }
+  if (result.status !== 0) {
+    summarize()
+    process.exit(result.status ?? 1)
+  }
+}
+
+function summarize() {
+  if (task !== 'test') return
+  const skipped = totals.skipped > 0 ? `, ${totals.skipped} skipped` : ''
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed${skipped}`)
 }

@@ -9,6 +9,7 @@ import { decodeDocIndex, encodeDocIndex } from './docIndex.ts'
 import type { DocIndex, SegmentRef, SnapshotRef } from './docIndex.ts'
 import { IntegrityError, sha256Hex, verifySha256 } from './integrity.ts'
 import { decodeLogEntries, decodeSegment, encodeLogEntries, encodeSegment } from './logEntries.ts'
+import { mergeUpdatesInTree } from './mergeUpdatesInTree.ts'
 import type { LogEntry } from './logEntries.ts'
 import { coldKeys, hotKeys, parseColdKey, parseHotLogKey } from './storageKeys.ts'
 
@@ -281,13 +282,15 @@ export class UpdateLog {
       Promise.all((entry?.segments ?? []).map((segment) => this.loadSegment(segment.key))),
       this.options.hot.loadRange(hotKeys.logPrefix(docId)),
     ])
+    const tail: Uint8Array[] = []
+    for (const entries of segments) for (const { update } of entries) tail.push(update)
+    for (const row of rows) for (const { update } of decodeLogEntries(row.data)) tail.push(update)
+    for (const { update } of pending) tail.push(update)
     Y.transact(
       doc,
       () => {
         if (snapshot) Y.applyUpdateV2(doc, snapshot, LOAD_ORIGIN)
-        for (const entries of segments) for (const { update } of entries) Y.applyUpdate(doc, update, LOAD_ORIGIN)
-        for (const row of rows) for (const { update } of decodeLogEntries(row.data)) Y.applyUpdate(doc, update, LOAD_ORIGIN)
-        for (const { update } of pending) Y.applyUpdate(doc, update, LOAD_ORIGIN)
+        if (tail.length > 0) Y.applyUpdate(doc, mergeUpdatesInTree(tail), LOAD_ORIGIN)
       },
       LOAD_ORIGIN,
     )
@@ -442,13 +445,15 @@ export class UpdateLog {
       Promise.all(merged.segments.map((segment) => this.loadSegment(segment.key))),
       Promise.all(merged.rows.map((row) => hot.load(row.key))),
     ])
+    const tail: Uint8Array[] = []
+    for (const entries of segments) for (const { update } of entries) tail.push(update)
+    for (const data of rows) {
+      if (!data) throw new Error(`hot row of ${docId} vanished during compaction`)
+      for (const { update } of decodeLogEntries(data)) tail.push(update)
+    }
     Y.transact(doc, () => {
       if (snapshot) Y.applyUpdateV2(doc, snapshot)
-      for (const entries of segments) for (const { update } of entries) Y.applyUpdate(doc, update)
-      for (const data of rows) {
-        if (!data) throw new Error(`hot row of ${docId} vanished during compaction`)
-        for (const { update } of decodeLogEntries(data)) Y.applyUpdate(doc, update)
-      }
+      if (tail.length > 0) Y.applyUpdate(doc, mergeUpdatesInTree(tail))
     })
     if (hasPending(doc)) {
       doc.destroy()

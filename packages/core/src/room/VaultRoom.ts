@@ -26,6 +26,7 @@ import type { CatchUpEntry, DocHave, DocId, Message, MessageOf, SyncMessage, Vau
 import * as Y from 'yjs'
 import type { FaultInjector } from '../log/commitSteps.ts'
 import { LOAD_ORIGIN, UpdateLog, hasPending } from '../log/UpdateLog.ts'
+import { mergeUpdatesInTree } from '../log/mergeUpdatesInTree.ts'
 import { hotKeys } from '../log/storageKeys.ts'
 import type { StorageAdapter } from '../storage/StorageAdapter.ts'
 import { createEntry, createFileId, normalizePath, repairTree, resolvePath } from '../tree/index.ts'
@@ -343,7 +344,7 @@ export class VaultRoom {
       } else {
         const read = await this.log.readSince(docId, fromSeq)
         kind = read.kind === 'full' || !trusted ? CatchUpKind.FullState : CatchUpKind.Log
-        update = mergeUpdatesBounded(read.updates)
+        update = mergeUpdatesInTree(read.updates)
       }
       entries.push({ docId: docId as DocId, kind, bytes: update.length })
       payloads.push(update)
@@ -662,23 +663,6 @@ export class VaultRoom {
   private saveSubscriptions(session: VaultSession): void {
     this.log.stage({ save: { key: hotKeys.session(session.sessionId), data: encodeSubscriptions(session.subscriptions) } })
   }
-}
-
-/**
- * One V1 update from many. Y.mergeUpdates is roughly quadratic over long logs (10k updates ≈ 1 s), so
- * long tails are replayed into a scratch document instead, whose encoding keeps pending structs too.
- */
-function mergeUpdatesBounded(updates: readonly Uint8Array[]): Uint8Array {
-  if (updates.length === 0) return Y.encodeStateAsUpdate(new Y.Doc())
-  if (updates.length === 1) return updates[0]!
-  if (updates.length <= 64) return Y.mergeUpdates(updates as Uint8Array[])
-  const scratch = new Y.Doc({ gc: false })
-  Y.transact(scratch, () => {
-    for (const update of updates) Y.applyUpdate(scratch, update)
-  })
-  const merged = Y.encodeStateAsUpdate(scratch)
-  scratch.destroy()
-  return merged
 }
 
 export function createSessionId(): string {
