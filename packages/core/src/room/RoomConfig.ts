@@ -27,8 +27,8 @@ export const DEFAULT_ROOM_CONFIG: RoomConfig = {
   maxUpdateStructs: 200_000,
   maxFrameBytes: 16 * 1024 * 1024,
   flushBytes: 256 * 1024,
-  flushEntries: 2_000,
+  flushEntries: 1_000,
   flushAfterMs: 60_000,
-  compactSegments: 8,
+  compactSegments: 4,
   unloadIdleMs: 120_000,
 }

@@ -348,7 +348,11 @@ export class VaultRoom {
       }
       entries.push({ docId: docId as DocId, kind, bytes: update.length })
       payloads.push(update)
-      if (!trusted) stepOnes.push([docId, live ? Y.encodeStateVector(live.ydoc) : Y.encodeStateVectorFromUpdate(update)])
+      // A client that held state from another epoch may hold what the server lost: ask for it.
+      // A fresh client (no cursor at all) has nothing to give.
+      if (!trusted && cursor.epoch !== '') {
+        stepOnes.push([docId, live ? Y.encodeStateVector(live.ydoc) : Y.encodeStateVectorFromUpdate(update)])
+      }
     }
     this.send(session, { type: MessageType.CatchUp, epoch: this.log.epoch, fromSeq, toSeq: head, entries })
     entries.forEach((entry, i) => this.send(session, { type: MessageType.CatchUpDoc, docId: entry.docId, update: payloads[i]! }))
