@@ -364,11 +364,19 @@ export class VaultRoom {
 
   private async handleSubscribe(session: VaultSession, docId: DocId, stateVector: Uint8Array): Promise<void> {
     if (!isDocId(docId)) return this.sendError(session, docId, 0, ErrorCode.BadDocId, `invalid document id`)
-    const live = await this.loadDoc(docId)
     if (!session.hello?.subscribeAll && docId !== TREE_DOC_ID && !session.subscriptions.has(docId)) {
       session.subscriptions.add(docId)
       this.saveSubscriptions(session)
     }
+    const live = this.docs.get(docId)
+    if (!live) {
+      // Cold open: answer from the stored bytes; nobody edits the note yet, so it is not decoded.
+      const stored = mergeUpdatesInTree((await this.log.readSince(docId, 0)).updates)
+      this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.diffUpdate(stored, stateVector) })
+      this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVectorFromUpdate(stored) })
+      return
+    }
+    live.lastUsed = this.now()
     this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.encodeStateAsUpdate(live.ydoc, stateVector) })
     this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) })
     const awareness = live.awareness.encodeAll()
