@@ -9,6 +9,8 @@ import { runTarget, type TargetResult } from './runTarget.ts'
 import { ALL_TARGETS } from './targets/allTargets.ts'
 import { applyPatches, loadSequentialTrace, toUtf16Patches } from './traces.ts'
 import { measureTraceBaseline } from './workloads/measureTraceBaseline.ts'
+import { measureColdOpen } from './core/measureColdOpen.ts'
+import { measureRoomMemory, measureVaultReconnect } from './core/measureVault.ts'
 
 const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
@@ -45,6 +47,22 @@ async function main(): Promise<void> {
       log,
     )
 
+  // The core room in Node: figures workerd cannot give (heap) and vault-level workloads no peer speaks.
+  const small = settings.profile === 'ci'
+  const vault = {
+    notes: Number(process.env.CORE_NOTES ?? (small ? 200 : 10_000)),
+    longHistoryShare: 0.05,
+    longHistoryEdits: 300,
+    idleClients: Number(process.env.CORE_IDLE_CLIENTS ?? (small ? 10 : 100)),
+  }
+  log(`core room: cold open, ${vault.notes}-note vault reconnect, memory with ${vault.idleClients} idle clients`)
+  const coreRoom = {
+    settings: vault,
+    coldOpen: await measureColdOpen({ traceEdits: small ? 2_000 : undefined, tail: small ? 500 : 10_000, runs: small ? 3 : 7 }),
+    vaultReconnect: await measureVaultReconnect(vault),
+    memory: await measureRoomMemory(vault),
+  }
+
   const report = {
     generatedAt: new Date().toISOString(),
     settings: {
@@ -59,6 +77,7 @@ async function main(): Promise<void> {
     machine: { ...describeMachine(), loadAverageAtStart, loadAverageAtEnd: os.loadavg() },
     baseline: { trace: settings.trace, ...baseline },
     targets: results,
+    coreRoom,
   }
   const json = JSON.stringify(report, null, 2)
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')

@@ -46,6 +46,8 @@ export interface VaultClientEvents {
   progress: (progress: { docsDone: number; docsTotal: number; bytesDone: number; bytesTotal: number }) => void
   fatal: (reason: string) => void
   awareness: (docId: string, update: Uint8Array) => void
+  /** The server sent a document's state (catch-up, or the answer to a subscribe). */
+  loaded: (docId: string) => void
 }
 
 /** Origin of transactions that apply what came from the server; they are never sent back. */
@@ -247,6 +249,7 @@ export class VaultClient {
         return
       case MessageType.CatchUpDoc: {
         this.applyRemote(message.docId, message.update)
+        this.emit('loaded', message.docId)
         if (this.catchUp) {
           this.catchUp.done++
           this.catchUp.bytes += message.update.length
@@ -303,6 +306,7 @@ export class VaultClient {
       return
     }
     this.applyRemote(docId, sync.update)
+    if (sync.step === SyncStep.Step2) this.emit('loaded', docId)
   }
 
   private applyRemote(docId: string, update: Uint8Array): void {

@@ -9,7 +9,7 @@ import type WebSocket from 'ws'
 import { VaultTestClient } from '../support/VaultTestClient.ts'
 import { createNote, expectSameDoc, noteId, sameStateVector, textOf } from '../support/vaultHelpers.ts'
 import { connectOverWs } from './support/connectOverWs.ts'
-import { WranglerDev } from './support/WranglerDev.ts'
+import { WranglerDev } from '../../local/WranglerDev.ts'
 
 const servers: WranglerDev[] = []
 const sockets: WebSocket[] = []

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { WranglerDev } from './support/WranglerDev.ts'
+import { WranglerDev } from '../../local/WranglerDev.ts'
 
 const clients: VaultClient[] = []
 const servers: WranglerDev[] = []

@@ -11,7 +11,7 @@ import * as Y from 'yjs'
 import { VaultTestClient } from '../support/VaultTestClient.ts'
 import { createNote, noteId, textOf } from '../support/vaultHelpers.ts'
 import { connectOverWs } from './support/connectOverWs.ts'
-import { WranglerDev } from './support/WranglerDev.ts'
+import { WranglerDev } from '../../local/WranglerDev.ts'
 
 type ProviderOptions = NonNullable<ConstructorParameters<typeof WebsocketProvider>[3]>
 

@@ -4,7 +4,7 @@
 
 import { MemoryStorageAdapter, UpdateLog } from '@amber/core'
 import * as prng from 'lib0/prng'
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 
 export interface Stores {
   readonly hot: MemoryStorageAdapter

@@ -74,7 +74,7 @@ interface Traffic {
 }
 
 /** A loopback socket that counts application bytes both ways and client frames sent before CatchUpEnd. */
-function countingConnect(room: () => VaultRoom, traffic: Traffic): () => SocketLike {
+function countingConnect(room: () => VaultRoom | undefined, traffic: Traffic): () => SocketLike {
   return () => {
     const inner = new LoopbackSocket({ room, autoFlush: true })
     const outer: SocketLike = {

@@ -1,18 +1,122 @@
-// Amber's own server (wrangler dev running the worker) as a bench target. Not wired yet: the engineer
-// adding it implements start() (spawn `wrangler dev` on 127.0.0.1, storage under options.storageDir)
-// and openNote() (an @amber/client vault session opening one note; whenDurable = the outbox ack).
-import type { BenchTarget } from '../BenchTarget.ts'
-import { TARGET_NOT_WIRED } from '../BenchTarget.ts'
+// Amber's own server as a bench target: the worker under `wrangler dev` (workerd, local DO SQLite and
+// R2 under `storageDir`), clients are @amber/client vault sessions over `ws` (one socket per session,
+// every note of the session multiplexed on it). `whenDurable` is the outbox's durable ack.
+
+import { REMOTE_ORIGIN, VaultClient } from '@amber/client'
+import type { SocketLike } from '@amber/client'
+import { DocChannel, MessageType, SyncStep, decodeMessage } from '@amber/protocol'
+import { WranglerDev } from '@amber/worker/local-server'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import type { BenchTarget, NoteClient, WireKind, WireMessage } from '../BenchTarget.ts'
+
+const VAULT_ID = 'bench'
+
+interface Session {
+  readonly client: VaultClient
+  readonly log: WireMessage[]
+  openNotes: number
+}
+
+const sessions = new Map<string, Session>()
+
+function classify(bytes: Uint8Array): WireKind {
+  try {
+    const message = decodeMessage(bytes)
+    if (message.type !== MessageType.Doc) return 'other'
+    if (message.body.channel === DocChannel.Awareness) return 'awareness'
+    const step = message.body.sync.step
+    return step === SyncStep.Step1 ? 'sync-step1' : step === SyncStep.Step2 ? 'sync-step2' : 'sync-update'
+  } catch {
+    return 'other' // not ours to judge here; the client reports malformed frames itself
+  }
+}
+
+function openSession(url: string, key: string): Session {
+  const log: WireMessage[] = []
+  const client = new VaultClient({
+    deviceId: `bench-${key}`,
+    subscribeAll: false,
+    connect: () => {
+      const socket = new WebSocket(`${url}/api/v1/vaults/${VAULT_ID}/sync`)
+      socket.binaryType = 'arraybuffer'
+      socket.on('message', (data: ArrayBuffer) => log.push({ direction: 'received', kind: classify(new Uint8Array(data)), bytes: data.byteLength }))
+      const send = socket.send.bind(socket)
+      socket.send = ((data: Uint8Array) => {
+        log.push({ direction: 'sent', kind: classify(data), bytes: data.byteLength })
+        send(data)
+      }) as typeof socket.send
+      return socket as unknown as SocketLike
+    },
+  })
+  return { client, log, openNotes: 0 }
+}
+
+/** Bench note names are paths; vault document ids are file ids (`[A-Za-z0-9_-]{1,64}`). */
+function docIdFor(noteId: string): string {
+  return noteId.replace(/[^A-Za-z0-9_-]/g, '_').slice(-64)
+}
 
 export const amberTarget: BenchTarget = {
   name: 'amber',
   durable: true,
   multiplexes: true,
-  description: 'Amber worker under wrangler dev (VaultDO), client @amber/client',
-  async start() {
-    throw new Error(TARGET_NOT_WIRED)
+  description: 'Amber worker (VaultDO) under wrangler dev 4.86 (workerd, local DO SQLite + R2), client @amber/client',
+  async start({ storageDir }) {
+    const server = await WranglerDev.start({ persistTo: storageDir })
+    return {
+      url: server.wsOrigin,
+      // RSS of workerd itself; its V8 heap cannot be read from outside (the core room heap is measured in Node).
+      pid: server.workerdPid(),
+      memory: undefined,
+      stop: async () => {
+        for (const session of sessions.values()) session.client.stop()
+        sessions.clear()
+        await server.stop()
+      },
+    }
   },
-  async openNote() {
-    throw new Error(TARGET_NOT_WIRED)
+  async openNote(url, noteName, options) {
+    const noteId = docIdFor(noteName)
+    const key = options?.session ?? `${noteId}-${sessions.size}-${Math.random().toString(36).slice(2)}`
+    let session = sessions.get(key)
+    const fresh = !session
+    if (!session) sessions.set(key, (session = openSession(url, key)))
+    const { client, log } = session
+    session.openNotes++
+    const loaded = new Promise<void>((resolve) => {
+      const off = client.on('loaded', (docId) => {
+        if (docId === noteId) {
+          off()
+          resolve()
+        }
+      })
+    })
+    const doc = client.doc(noteId)
+    // A cached copy is local state the server already has, not a local edit: it is not put in the outbox.
+    if (options?.doc) Y.applyUpdate(doc, Y.encodeStateAsUpdate(options.doc), REMOTE_ORIGIN)
+    if (fresh) client.start()
+    await loaded
+    await client.whenSynced()
+    const listeners = new Set<(update: Uint8Array) => void>()
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === REMOTE_ORIGIN) for (const listener of listeners) listener(update)
+    })
+    const note: NoteClient = {
+      doc,
+      onRemoteUpdate(listener) {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+      whenDurable: () => client.whenSynced(),
+      wireLog: () => log,
+      async close() {
+        if (--session.openNotes === 0) {
+          client.stop()
+          sessions.delete(key)
+        }
+      },
+    }
+    return note
   },
 }

@@ -1,14 +1,15 @@
 // Runs the real local server (`wrangler dev`) as a child process on free ports, with state persisted to a
-// directory the test owns, so a test can kill it mid-session and start it again on the same state.
+// directory the caller owns, so end-to-end tests and benchmarks can kill it and start it again on the same state.
 
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
+import { readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const workerDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const workerDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const wranglerBin = path.join(path.dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin/wrangler.js')
 
 /** wrangler builds, starts workerd and answers health within this on a loaded 2-core machine. */
@@ -47,6 +48,31 @@ export class WranglerDev {
 
   get wsOrigin(): string {
     return `ws://127.0.0.1:${this.port}`
+  }
+
+  /** The workerd process serving requests (a descendant of wrangler's node process), for RSS readings. */
+  workerdPid(): number | undefined {
+    const root = this.#child.pid
+    if (root === undefined) return undefined
+    const parents = new Map<number, number>()
+    const names = new Map<number, string>()
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+        parents.set(Number(entry), ppid)
+        names.set(Number(entry), name)
+      } catch {
+        continue // the process exited while we listed /proc
+      }
+    }
+    for (const [pid, name] of names) {
+      if (!name.startsWith('workerd')) continue
+      for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === root) return pid
+    }
+    return undefined
   }
 
   /** Everything the server printed; attached to failures. */
