@@ -150,4 +150,23 @@ describe('VaultClient', () => {
     expect(fatal).toEqual(['UNSUPPORTED_VERSION'])
     expect(client.status).toBe('offline')
   })
+
+  it('answers a Resync from a woken server with Resume and its unacked updates, once', () => {
+    const { client, sockets } = setup()
+    client.start()
+    const socket = sockets[0]!
+    socket.onopen?.()
+    welcome(socket, 4)
+    client.doc('n1').getText('content').insert(0, 'x')
+    socket.sent.length = 0
+    socket.serverSends({ type: MessageType.Resync, cursor: { epoch: 'e1', seq: 6 } })
+    expect(socket.sent.map((m) => m.type)).toEqual([MessageType.Resume, MessageType.Doc])
+    expect(socket.sent[0]).toMatchObject({ type: MessageType.Resume, cursor: { epoch: 'e1', seq: 4 } })
+    // Nothing to tell a server that is not ahead when nothing is pending.
+    socket.serverSends({ type: MessageType.Ack, cursor: { epoch: 'e1', seq: 6 }, ranges: [{ first: 1, last: 1 }] })
+    socket.sent.length = 0
+    socket.serverSends({ type: MessageType.Resync, cursor: { epoch: 'e1', seq: 6 } })
+    expect(socket.sent).toEqual([])
+    client.stop()
+  })
 })

@@ -485,3 +485,41 @@ describe('VaultRoom maintenance', () => {
     expect(h.room.stats().loadedDocs).toBe(1)
   })
 })
+
+describe('VaultRoom after a wake from hibernation', () => {
+  it('restores each socket from its attachment and stored subscriptions, and resynchronises it once at vault level', async () => {
+    const h = await room()
+    const lazy = await joinVault(h, 'lazy', { subscribeAll: false })
+    await h.room.receive(lazy, encodeMessage({ type: MessageType.Subscribe, docId: 'x' as DocId, stateVector: new Uint8Array([0]) }))
+    const writer = await joinVault(h, 'writer')
+    const x = new Editor()
+    await h.room.receive(writer, updateFrame('x', x.insert('before'), 1))
+    await h.room.whenIdle()
+    const cursor = h.room.committedCursor
+    const states = [lazy.state!, writer.state!]
+    expect(states.map((s) => s.kind)).toEqual(['vault', 'vault'])
+
+    // Hibernation: the instance and its memory are gone; storage and the sockets (with attachments) stay.
+    h.room.dispose()
+    const woken = await room({ hot: h.hot, cold: h.cold })
+    lazy.clear()
+    writer.clear()
+    woken.room.restore(lazy, states[0]!)
+    woken.room.restore(writer, states[1]!)
+    await woken.room.whenIdle()
+    // One vault-level Resync per socket, carrying the committed cursor — not one message per document.
+    for (const conn of [lazy, writer]) expect(conn.messages()).toEqual([{ type: MessageType.Resync, cursor }])
+
+    // A client that is behind answers Resume and catches up on the open socket.
+    await woken.room.receive(lazy, encodeMessage({ type: MessageType.Resume, cursor: NO_CURSOR, docs: [] }))
+    await woken.room.whenIdle()
+    expect(lazy.ofType(MessageType.CatchUpEnd)[0]!.cursor).toEqual(cursor)
+
+    // The lazy session's subscription to x survived in storage: the writer's next edit reaches it.
+    lazy.clear()
+    await woken.room.receive(writer, updateFrame('x', x.insert(' after'), 2))
+    await woken.room.whenIdle()
+    expect(syncFrames(lazy, 'x').some((m) => m.body.channel === DocChannel.Sync && m.body.sync.step === SyncStep.Update)).toBe(true)
+    expect(writer.ofType(MessageType.Ack).flatMap((a) => a.ranges)).toEqual([{ first: 2, last: 2 }])
+  })
+})
