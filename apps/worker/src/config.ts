@@ -14,6 +14,7 @@ export const ROOM_CONFIG_VARS = {
   AMBER_FLUSH_ENTRIES: 'flushEntries',
   AMBER_FLUSH_AFTER_MS: 'flushAfterMs',
   AMBER_COMPACT_SEGMENTS: 'compactSegments',
+  AMBER_COMPACT_BYTES: 'compactBytes',
   AMBER_UNLOAD_IDLE_MS: 'unloadIdleMs',
 } as const satisfies Record<string, keyof RoomConfig>
 
@@ -27,6 +28,7 @@ const POSITIVE = new Set<keyof RoomConfig>([
   'flushBytes',
   'flushEntries',
   'compactSegments',
+  'compactBytes',
 ])
 
 export class ConfigError extends Error {

@@ -47,7 +47,7 @@ describe('parseRoomConfig', () => {
   it('parses the vars deployed in wrangler.jsonc', () => {
     const config = roomConfigFromEnv(env)
     expect(Object.keys(config).sort()).toEqual(
-      ['batchWindowMs', 'compactSegments', 'flushAfterMs', 'flushBytes', 'flushEntries', 'maxFrameBytes', 'maxUpdateBytes', 'unloadIdleMs'].sort(),
+      ['batchWindowMs', 'compactBytes', 'compactSegments', 'flushAfterMs', 'flushBytes', 'flushEntries', 'maxFrameBytes', 'maxUpdateBytes', 'unloadIdleMs'].sort(),
     )
   })
 })

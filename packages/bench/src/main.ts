@@ -11,6 +11,7 @@ import { applyPatches, loadSequentialTrace, toUtf16Patches } from './traces.ts'
 import { measureTraceBaseline } from './workloads/measureTraceBaseline.ts'
 import { measureColdOpen } from './core/measureColdOpen.ts'
 import { measureRoomMemory, measureVaultReconnect } from './core/measureVault.ts'
+import { measureTraceStorage } from './core/measureTraceStorage.ts'
 
 const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   log(`core room: cold open, ${vault.notes}-note vault reconnect, memory with ${vault.idleClients} idle clients`)
   const coreRoom = {
     settings: vault,
+    traceStorage: await measureTraceStorage(patches, expected),
     coldOpen: await measureColdOpen({ traceEdits: small ? 2_000 : undefined, tail: small ? 500 : 10_000, runs: small ? 3 : 7 }),
     vaultReconnect: await measureVaultReconnect(vault),
     memory: await measureRoomMemory(vault),

@@ -384,9 +384,15 @@ export class UpdateLog {
     return at
   }
 
-  compactionDue(compactSegments: number): string[] {
+  compactionDue(limits: { compactSegments: number; compactBytes: number }): string[] {
     const due: string[] = []
-    for (const [docId, entry] of this.catalog) if (entry.segments.length >= compactSegments) due.push(docId)
+    for (const [docId, entry] of this.catalog) {
+      if (entry.segments.length === 0) continue
+      let bytes = 0
+      for (const segment of entry.segments) bytes += segment.bytes
+      const bytesDue = bytes >= Math.max(limits.compactBytes, entry.snapshot?.bytes ?? 0)
+      if (entry.segments.length >= limits.compactSegments || bytesDue) due.push(docId)
+    }
     return due
   }
 

@@ -17,6 +17,11 @@ export interface RoomConfig {
   readonly flushAfterMs: number
   /** Cold segments of one document that trigger compaction into a snapshot. */
   readonly compactSegments: number
+  /**
+   * Cold segment bytes of one document that trigger compaction once they also exceed its snapshot's
+   * size: stored bytes stay within about twice the state, and the tail a cold open replays stays short.
+   */
+  readonly compactBytes: number
   /** A loaded document unused this long is dropped from memory. */
   readonly unloadIdleMs: number
 }
@@ -30,5 +35,6 @@ export const DEFAULT_ROOM_CONFIG: RoomConfig = {
   flushEntries: 1_000,
   flushAfterMs: 60_000,
   compactSegments: 4,
+  compactBytes: 64 * 1024,
   unloadIdleMs: 120_000,
 }

@@ -623,7 +623,7 @@ export class VaultRoom {
     if (this.failed) return
     const { due } = this.log.flushDue(this.config)
     for (const docId of due) await this.log.flush(docId)
-    for (const docId of this.log.compactionDue(this.config.compactSegments)) {
+    for (const docId of this.log.compactionDue(this.config)) {
       const live = this.docs.get(docId)
       if (live && hasPending(live.ydoc)) continue // blocked until the missing dependencies arrive
       const result = await this.log.compact(docId)
@@ -654,7 +654,7 @@ export class VaultRoom {
       const at = live.lastUsed + this.config.unloadIdleMs
       next = Math.min(next ?? at, at)
     }
-    if (this.log.compactionDue(this.config.compactSegments).length > 0) next = this.now()
+    if (this.log.compactionDue(this.config).length > 0) next = this.now()
     if (next !== undefined) this.options.scheduler.wakeAt(next)
   }
 
