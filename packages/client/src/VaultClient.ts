@@ -12,6 +12,7 @@ import {
   SyncStep,
   decodeMessage,
   encodeMessage,
+  mergeUpdatesInTree,
 } from '@amber/protocol'
 import type { CatchUpEntry, DeviceId, DocHave, DocId, Message, SyncMessage, VaultCursor } from '@amber/protocol'
 import * as Y from 'yjs'
@@ -65,6 +66,13 @@ export class VaultClient {
   cursor: VaultCursor = { epoch: '', seq: 0 }
   status: ClientStatus = 'offline'
   private readonly outbox = new Map<number, OutboxEntry>()
+  /**
+   * Local updates of the current turn of the event loop, per document. They leave as one merged update
+   * with one sequence number at the end of the turn: a burst (a paste, a replayed trace, a bulk edit)
+   * costs one frame, one server apply and one log entry, while a lone keystroke still leaves at once.
+   */
+  private readonly pendingLocal = new Map<string, Uint8Array[]>()
+  private pendingFlushScheduled = false
   private nextSeq = 1
   private socket: SocketLike | undefined
   private welcomed = false
@@ -95,7 +103,7 @@ export class VaultClient {
     doc = new Y.Doc()
     this.docs.set(docId, doc)
     doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== REMOTE_ORIGIN) this.queueLocal(docId, update, false)
+      if (origin !== REMOTE_ORIGIN) this.queueLocalEdit(docId, update)
     })
     if (!(this.options.subscribeAll ?? true) && this.welcomed) {
       this.send({ type: MessageType.Subscribe, docId: docId as DocId, stateVector: Y.encodeStateVector(doc) })
@@ -105,17 +113,17 @@ export class VaultClient {
 
   /** True while some local update lacks the server's durable ack. */
   get hasLocalChanges(): boolean {
-    return this.outbox.size > 0
+    return this.outbox.size > 0 || this.pendingLocal.size > 0
   }
 
-  /** Number of local updates not yet durably acknowledged. */
+  /** Number of outgoing updates (each one or more local transactions) not yet durably acknowledged. */
   get unacked(): number {
-    return this.outbox.size
+    return this.outbox.size + this.pendingLocal.size
   }
 
   /** Resolves once every local update so far has the server's durable ack (never on "sent"). */
   whenSynced(): Promise<void> {
-    if (this.outbox.size === 0 && this.status === 'synced') return Promise.resolve()
+    if (!this.hasLocalChanges && this.status === 'synced') return Promise.resolve()
     return new Promise((resolve) => this.syncedWaiters.push(resolve))
   }
 
@@ -163,6 +171,7 @@ export class VaultClient {
   }
 
   private handleOpen(): void {
+    this.flushLocalEdits()
     this.attempt = 0
     this.setStatus('syncing')
     this.send({
@@ -210,7 +219,28 @@ export class VaultClient {
 
   // ---- outgoing -------------------------------------------------------------------------------------
 
+  private queueLocalEdit(docId: string, update: Uint8Array): void {
+    let updates = this.pendingLocal.get(docId)
+    if (!updates) this.pendingLocal.set(docId, (updates = []))
+    updates.push(update)
+    if (this.status === 'synced') this.setStatus('syncing')
+    if (this.pendingFlushScheduled) return
+    this.pendingFlushScheduled = true
+    queueMicrotask(() => this.flushLocalEdits())
+  }
+
+  private flushLocalEdits(): void {
+    this.pendingFlushScheduled = false
+    const pending = [...this.pendingLocal]
+    this.pendingLocal.clear()
+    for (const [docId, updates] of pending) {
+      this.queueLocal(docId, updates.length === 1 ? updates[0]! : mergeUpdatesInTree(updates), false)
+    }
+  }
+
   private queueLocal(docId: string, update: Uint8Array, supersedes: boolean): void {
+    // Keep sequence order equal to edit order: anything still pending goes first.
+    if (this.pendingLocal.size > 0) this.flushLocalEdits()
     const clientSeq = this.nextSeq++
     this.outbox.set(clientSeq, { docId, update, supersedes })
     if (this.welcomed) this.sendUpdate(docId, clientSeq, update)
@@ -277,7 +307,7 @@ export class VaultClient {
         this.checkSynced()
         return
       case MessageType.Resync:
-        if (message.cursor.epoch !== this.cursor.epoch || message.cursor.seq > this.cursor.seq || this.outbox.size > 0) {
+        if (message.cursor.epoch !== this.cursor.epoch || message.cursor.seq > this.cursor.seq || this.hasLocalChanges) {
           this.send({ type: MessageType.Resume, cursor: this.cursor, docs: this.docHaves() })
           this.resendOutbox()
         }
@@ -338,7 +368,7 @@ export class VaultClient {
 
   private checkSynced(): void {
     if (this.catchUp || !this.socket) return
-    if (this.outbox.size > 0) {
+    if (this.hasLocalChanges) {
       this.setStatus('syncing')
       return
     }

@@ -51,6 +51,8 @@ function welcome(socket: ScriptedSocket, seq = 0): void {
 const updatesSent = (socket: ScriptedSocket) =>
   socket.sent.flatMap((m) => (m.type === MessageType.Doc && m.body.channel === DocChannel.Sync && m.body.clientSeq > 0 ? [m.body.clientSeq] : []))
 
+const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 afterEach(() => {
   vi.useRealTimers()
 })
@@ -64,6 +66,8 @@ describe('VaultClient', () => {
     welcome(socket)
     expect(client.status).toBe('synced')
     client.doc('n1').getText('content').insert(0, 'hi')
+    expect(client.hasLocalChanges).toBe(true)
+    await endOfTurn()
     expect(updatesSent(socket)).toEqual([1])
     let synced = false
     const waiting = client.whenSynced().then(() => (synced = true))
@@ -97,7 +101,7 @@ describe('VaultClient', () => {
     client.stop()
   })
 
-  it('answers the server state vector with one update that supersedes earlier unacked ones', () => {
+  it('answers the server state vector with one update that supersedes earlier unacked ones', async () => {
     const { client, sockets } = setup()
     client.start()
     const socket = sockets[0]!
@@ -105,7 +109,9 @@ describe('VaultClient', () => {
     welcome(socket)
     const text = client.doc('n1').getText('content')
     text.insert(0, 'a')
+    await endOfTurn()
     text.insert(1, 'b')
+    await endOfTurn()
     socket.serverSends({ type: MessageType.Error, docId: 'n1', clientSeq: 2, code: ErrorCode.MissingDependencies, message: '' })
     socket.serverSends({
       type: MessageType.Doc,
@@ -119,7 +125,7 @@ describe('VaultClient', () => {
     client.stop()
   })
 
-  it('drops an update the server rejected for good and reports it', () => {
+  it('drops an update the server rejected for good and reports it', async () => {
     const { client, sockets } = setup()
     const errors: string[] = []
     client.on('error', (error) => errors.push(error.code))
@@ -128,6 +134,7 @@ describe('VaultClient', () => {
     socket.onopen?.()
     welcome(socket)
     client.doc('n1').getText('content').insert(0, 'x')
+    await endOfTurn()
     socket.serverSends({ type: MessageType.Error, docId: 'n1', clientSeq: 1, code: ErrorCode.UpdateTooLarge, message: 'too big' })
     expect(errors).toEqual([ErrorCode.UpdateTooLarge])
     expect(client.unacked).toBe(0)
@@ -151,13 +158,14 @@ describe('VaultClient', () => {
     expect(client.status).toBe('offline')
   })
 
-  it('answers a Resync from a woken server with Resume and its unacked updates, once', () => {
+  it('answers a Resync from a woken server with Resume and its unacked updates, once', async () => {
     const { client, sockets } = setup()
     client.start()
     const socket = sockets[0]!
     socket.onopen?.()
     welcome(socket, 4)
     client.doc('n1').getText('content').insert(0, 'x')
+    await endOfTurn()
     socket.sent.length = 0
     socket.serverSends({ type: MessageType.Resync, cursor: { epoch: 'e1', seq: 6 } })
     expect(socket.sent.map((m) => m.type)).toEqual([MessageType.Resume, MessageType.Doc])
@@ -167,6 +175,30 @@ describe('VaultClient', () => {
     socket.sent.length = 0
     socket.serverSends({ type: MessageType.Resync, cursor: { epoch: 'e1', seq: 6 } })
     expect(socket.sent).toEqual([])
+    client.stop()
+  })
+
+  it('sends the local edits of one turn as one update with one sequence number, a lone edit at once', async () => {
+    const { client, sockets } = setup()
+    client.start()
+    const socket = sockets[0]!
+    socket.onopen?.()
+    welcome(socket)
+    const doc = client.doc('n1')
+    const text = doc.getText('content')
+    for (let i = 0; i < 100; i++) text.insert(i, 'k')
+    await endOfTurn()
+    const sent = socket.sent.filter((m) => m.type === MessageType.Doc)
+    expect(updatesSent(socket)).toEqual([1])
+    const replica = new Y.Doc()
+    const first = sent[0]!
+    if (first.type === MessageType.Doc && first.body.channel === DocChannel.Sync && first.body.sync.step !== SyncStep.Step1) {
+      Y.applyUpdate(replica, first.body.sync.update)
+    }
+    expect(replica.getText('content').toString()).toBe('k'.repeat(100))
+    text.insert(0, '!')
+    await Promise.resolve()
+    expect(updatesSent(socket)).toEqual([1, 2])
     client.stop()
   })
 })

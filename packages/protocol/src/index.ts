@@ -25,5 +25,6 @@ export {
 } from './codec.ts'
 export { isDocId } from './docId.ts'
 export { createSeqRanges } from './seqRanges.ts'
+export { mergeUpdatesInTree } from './mergeUpdatesInTree.ts'
 export { YMessageType, encodeYSync, encodeYAwareness, decodeYFrame } from './yWebsocket.ts'
 export type { YFrame } from './yWebsocket.ts'

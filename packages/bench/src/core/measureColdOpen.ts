@@ -2,7 +2,7 @@
 // on the core's UpdateLog in Node over in-memory adapters (storage latency excluded; decode and replay
 // included), both as a decoded Y.Doc (`loadInto`) and as the bytes catch-up serves (`readSince`).
 
-import { mergeUpdatesInTree } from '@amber/core'
+import { mergeUpdatesInTree } from '@amber/protocol'
 import { performance } from 'node:perf_hooks'
 import * as Y from 'yjs'
 import { median } from '../stats.ts'

@@ -2,6 +2,7 @@
 // any ack (the durability point). Cold: content-addressed segments and V2 snapshots in R2, written by
 // flush and compaction. Sequence numbers are vault-wide; only committed ones are ever reported.
 
+import { mergeUpdatesInTree } from '@amber/protocol'
 import * as Y from 'yjs'
 import type { StorageAdapter, StorageChunk } from '../storage/StorageAdapter.ts'
 import type { FaultInjector } from './commitSteps.ts'
@@ -9,7 +10,6 @@ import { decodeDocIndex, encodeDocIndex } from './docIndex.ts'
 import type { DocIndex, SegmentRef, SnapshotRef } from './docIndex.ts'
 import { IntegrityError, sha256Hex, verifySha256 } from './integrity.ts'
 import { decodeLogEntries, decodeSegment, encodeLogEntries, encodeSegment } from './logEntries.ts'
-import { mergeUpdatesInTree } from './mergeUpdatesInTree.ts'
 import type { LogEntry } from './logEntries.ts'
 import { coldKeys, hotKeys, parseColdKey, parseHotLogKey } from './storageKeys.ts'
 

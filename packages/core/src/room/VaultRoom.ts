@@ -21,12 +21,12 @@ import {
   encodeYAwareness,
   encodeYSync,
   isDocId,
+  mergeUpdatesInTree,
 } from '@amber/protocol'
 import type { CatchUpEntry, DocHave, DocId, Message, MessageOf, SyncMessage, VaultCursor } from '@amber/protocol'
 import * as Y from 'yjs'
 import type { FaultInjector } from '../log/commitSteps.ts'
 import { LOAD_ORIGIN, UpdateLog, hasPending } from '../log/UpdateLog.ts'
-import { mergeUpdatesInTree } from '../log/mergeUpdatesInTree.ts'
 import { hotKeys } from '../log/storageKeys.ts'
 import type { StorageAdapter } from '../storage/StorageAdapter.ts'
 import { createEntry, createFileId, normalizePath, repairTree, resolvePath } from '../tree/index.ts'
