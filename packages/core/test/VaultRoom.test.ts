@@ -16,6 +16,7 @@ import {
 } from '@amber/protocol'
 import type { DocId, Message, MessageOf } from '@amber/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { MemoryStorageAdapter } from '../src/storage/MemoryStorageAdapter.ts'
 import { resolvePath } from '../src/tree/resolvePath.ts'
@@ -521,5 +522,33 @@ describe('VaultRoom after a wake from hibernation', () => {
     await woken.room.whenIdle()
     expect(syncFrames(lazy, 'x').some((m) => m.body.channel === DocChannel.Sync && m.body.sync.step === SyncStep.Update)).toBe(true)
     expect(writer.ofType(MessageType.Ack).flatMap((a) => a.ranges)).toEqual([{ first: 2, last: 2 }])
+  })
+})
+
+describe('VaultRoom scheduling', () => {
+  it('never asks for a wake in the past for a document it must keep loaded (no alarm spin)', async () => {
+    const h = await room({ config: { unloadIdleMs: 1_000 } })
+    const a = await joinVault(h, 'a')
+    const x = new Editor()
+    await h.room.receive(a, updateFrame('x', x.insert('hi'), 1))
+    // Presence in x keeps it loaded however long it idles.
+    const awareness = encoding.createEncoder()
+    encoding.writeVarUint(awareness, 1)
+    encoding.writeVarUint(awareness, 42)
+    encoding.writeVarUint(awareness, 1)
+    encoding.writeVarString(awareness, JSON.stringify({ user: 'a' }))
+    await h.room.receive(
+      a,
+      encodeMessage({ type: MessageType.Doc, docId: 'x' as DocId, body: { channel: DocChannel.Awareness, awareness: encoding.toUint8Array(awareness) } }),
+    )
+    await h.room.whenIdle()
+    for (let round = 0; round < 3; round++) {
+      h.clock.now += 10_000
+      h.wakes.length = 0
+      await h.room.alarm()
+      expect(h.room.stats().loadedDocs).toBe(2) // the tree and x
+      expect(h.wakes.length).toBeGreaterThan(0)
+      for (const at of h.wakes) expect(at).toBeGreaterThan(h.clock.now)
+    }
   })
 })

@@ -79,6 +79,8 @@ export class VaultRoom {
   private queue: Promise<void> = Promise.resolve()
   private maintenance: Promise<void> = Promise.resolve()
   private failed = false
+  /** Documents whose compaction found pending structs; skipped until they log something new. */
+  private readonly compactionBlocked = new Set<string>()
   private log!: UpdateLog
   private tree!: LiveDoc
 
@@ -583,6 +585,7 @@ export class VaultRoom {
 
   private afterCommit(docIds: readonly string[]): void {
     this.options.faults?.('ack')
+    for (const docId of docIds) this.compactionBlocked.delete(docId)
     const committed = this.log.committedSeq
     for (const session of this.sessions.values()) {
       if (session.kind !== 'vault' || !session.hello || !session.caughtUp) continue
@@ -624,10 +627,14 @@ export class VaultRoom {
     const { due } = this.log.flushDue(this.config)
     for (const docId of due) await this.log.flush(docId)
     for (const docId of this.log.compactionDue(this.config)) {
+      if (this.compactionBlocked.has(docId)) continue
       const live = this.docs.get(docId)
-      if (live && hasPending(live.ydoc)) continue // blocked until the missing dependencies arrive
-      const result = await this.log.compact(docId)
-      if (result === 'blocked') this.logger.warn('compaction blocked by pending structs', { docId })
+      const result = live && hasPending(live.ydoc) ? 'blocked' : await this.log.compact(docId)
+      if (result === 'blocked') {
+        // Retried once the document logs something new (its missing dependencies may have arrived).
+        this.compactionBlocked.add(docId)
+        this.logger.warn('compaction blocked by pending structs', { docId })
+      }
     }
     this.unloadIdle()
     this.scheduleMaintenance()
@@ -636,25 +643,34 @@ export class VaultRoom {
   private unloadIdle(): void {
     const cutoff = this.now() - this.config.unloadIdleMs
     for (const [docId, live] of this.docs) {
-      if (docId === TREE_DOC_ID || live.lastUsed > cutoff) continue
-      if (live.awareness.size > 0 || this.log.hasUncommitted(docId) || hasPending(live.ydoc)) continue
-      let bound = false
-      for (const session of this.sessions.values()) if (session.kind === 'y' && session.docId === docId) bound = true
-      if (bound) continue
+      if (docId === TREE_DOC_ID || live.lastUsed > cutoff || this.isInUse(docId, live)) continue
       live.ydoc.destroy()
       this.docs.delete(docId)
     }
   }
 
+  /** Presence, a bound editor socket, unwritten or pending changes keep a document in memory. */
+  private isInUse(docId: string, live: LiveDoc): boolean {
+    if (live.awareness.size > 0 || this.log.hasUncommitted(docId) || hasPending(live.ydoc)) return true
+    for (const session of this.sessions.values()) if (session.kind === 'y' && session.docId === docId) return true
+    return false
+  }
+
+  /**
+   * Asks for the next wake: the earliest flush deadline, idle unload, or now when compaction is due.
+   * Never a time in the past for work that cannot run now (a document kept in use, a blocked
+   * compaction) — that would spin the alarm.
+   */
   private scheduleMaintenance(): void {
-    const { nextAt } = this.log.flushDue(this.config)
-    let next = nextAt
+    const now = this.now()
+    let next = this.log.flushDue(this.config).nextAt
     for (const [docId, live] of this.docs) {
       if (docId === TREE_DOC_ID) continue
-      const at = live.lastUsed + this.config.unloadIdleMs
+      let at = live.lastUsed + this.config.unloadIdleMs
+      if (at <= now) at = now + this.config.unloadIdleMs // kept because in use: look again one idle period later
       next = Math.min(next ?? at, at)
     }
-    if (this.log.compactionDue(this.config).length > 0) next = this.now()
+    if (this.log.compactionDue(this.config).some((docId) => !this.compactionBlocked.has(docId))) next = now
     if (next !== undefined) this.options.scheduler.wakeAt(next)
   }
 
