@@ -2,8 +2,6 @@
 // client, edit it, observe remote updates and, where the server has one, wait for a durable ack.
 import type * as Y from 'yjs'
 
-/** Message thrown by a target's `start()` while it is not implemented; `main.ts` records it as n/a. */
-export const TARGET_NOT_WIRED = 'amber target not wired yet'
 
 /** A benchmarked sync server: how to run it and how to open a note against it. */
 export interface BenchTarget {

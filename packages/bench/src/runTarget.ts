@@ -4,9 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { BenchTarget } from './BenchTarget.ts'
-import { TARGET_NOT_WIRED } from './BenchTarget.ts'
 import type { BenchSettings } from './BenchSettings.ts'
-import { notApplicable, type NotApplicable } from './figures.ts'
 import type { TracePatch } from './traces.ts'
 import { measureEditPropagation, type EditPropagationResult } from './workloads/measureEditPropagation.ts'
 import { measureMemory, type MemoryResult } from './workloads/measureMemory.ts'
@@ -29,7 +27,6 @@ export type TargetResult =
       readonly resync: ResyncResult
       readonly memory: MemoryResult
     }
-  | ({ readonly status: 'n/a'; readonly description: string } & NotApplicable)
   | { readonly status: 'error'; readonly description: string; readonly error: string }
 
 export async function runTarget(
@@ -40,16 +37,7 @@ export async function runTarget(
 ): Promise<TargetResult> {
   const storageDir = await mkdtemp(path.join(os.tmpdir(), `amber-bench-${target.name}-`))
   try {
-    let server
-    try {
-      server = await target.start({ storageDir })
-    } catch (err) {
-      if (err instanceof Error && err.message === TARGET_NOT_WIRED) {
-        log(`${target.name}: skipped (${err.message})`)
-        return { status: 'n/a', description: target.description, ...notApplicable(err.message) }
-      }
-      throw err
-    }
+    const server = await target.start({ storageDir })
     let editPropagation: EditPropagationResult
     let resync: ResyncResult
     try {

@@ -1,14 +1,15 @@
 // Proves the harness works end to end at a tiny size: every peer target runs every workload in its own
-// child process on 127.0.0.1, and the Amber placeholder is recorded as n/a rather than failing the run.
+// child process on 127.0.0.1, Amber's worker runs them under wrangler dev, and the core-room workloads run.
 import { describe, expect, it } from 'vitest'
 import { readBenchSettings } from '../src/BenchSettings.ts'
-import { TARGET_NOT_WIRED } from '../src/BenchTarget.ts'
 import { runTarget, type TraceInput } from '../src/runTarget.ts'
 import { amberTarget } from '../src/targets/amber.ts'
 import { hocuspocusMemoryTarget, hocuspocusSqliteTarget } from '../src/targets/hocuspocus.ts'
 import { yWebsocketRefTarget } from '../src/targets/yWebsocketRef.ts'
 import { applyPatches, loadSequentialTrace, toUtf16Patches } from '../src/traces.ts'
 import { measureTraceBaseline } from '../src/workloads/measureTraceBaseline.ts'
+import { measureTraceStorage } from '../src/core/measureTraceStorage.ts'
+import { measureVaultReconnect } from '../src/core/measureVault.ts'
 
 const settings = { ...readBenchSettings({}, 'ci'), edits: 50, traceEdits: 20, notes: 20, idleClients: 2 }
 
@@ -43,8 +44,25 @@ describe('bench harness smoke', () => {
     })
   }
 
-  it('records the unwired amber target as n/a with the reason', async () => {
+  it('runs every workload against amber (wrangler dev), with a durable ack and a reload from storage', { timeout: 180_000 }, async () => {
     const result = await runTarget(amberTarget, settings, await tinyTrace())
-    expect(result).toMatchObject({ status: 'n/a', value: 'n/a', reason: TARGET_NOT_WIRED })
+    if (result.status !== 'ok') throw new Error(`amber: ${JSON.stringify(result)}`)
+    expect(result.editPropagation.latencyP50.value).toBeGreaterThan(0)
+    expect(result.editPropagation.durableAckP50.value).toBeGreaterThan(0)
+    expect(result.traceReplay.patches).toBe(20)
+    expect('reload' in result.traceReplay.restart).toBe(true)
+    expect(result.resync.coldFetch.receivedBytes.value).toBeGreaterThan(settings.noteBytes)
+    expect(result.memory.rssLoaded.value).toBeGreaterThan(0)
+  })
+
+  it('measures the core room workloads at a tiny size', { timeout: 180_000 }, async () => {
+    const vault = { notes: 50, longHistoryShare: 0.1, longHistoryEdits: 20, idleClients: 2 }
+    const reconnect = await measureVaultReconnect(vault)
+    expect(reconnect.unchanged.roundTrips).toBe(1)
+    expect(reconnect.afterDeleteOnlyEdit.converged).toBe(true)
+    const { patches, expected } = await tinyTrace()
+    const storage = await measureTraceStorage(patches, expected)
+    expect(storage.storageCommitsPer100Updates).toBeLessThanOrEqual(100)
+    expect(storage.storedBytesAfterCompaction).toBeGreaterThan(0)
   })
 })
