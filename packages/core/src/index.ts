@@ -15,6 +15,7 @@ export { hotKeys, coldKeys, parseColdKey, parseHotLogKey } from './log/storageKe
 export { MemoryStorageAdapter } from './storage/MemoryStorageAdapter.ts'
 export type { MemoryStorageAdapterOptions } from './storage/MemoryStorageAdapter.ts'
 export type { StorageAdapter, StorageBatch, StorageChunk } from './storage/StorageAdapter.ts'
+export { validateStorageBatch } from './storage/StorageAdapter.ts'
 export {
   createFileId,
   isFileId,

@@ -10,6 +10,7 @@ import { UpdateLog, hasPending, loadDocFromCold, verifySnapshot } from '../src/l
 import type { UpdateLogOptions } from '../src/log/UpdateLog.ts'
 import { MemoryStorageAdapter } from '../src/storage/MemoryStorageAdapter.ts'
 import type { StorageBatch } from '../src/storage/StorageAdapter.ts'
+import { Editor } from './support/Editor.ts'
 
 interface Harness {
   readonly log: UpdateLog
@@ -45,26 +46,6 @@ async function openLog(
   })
   opened.push(log)
   return { log, hot, cold, clock, failures, committed }
-}
-
-/** A document that hands out one V1 update per edit. */
-class Editor {
-  readonly doc = new Y.Doc()
-  readonly updates: Uint8Array[] = []
-  constructor() {
-    this.doc.on('update', (update: Uint8Array) => this.updates.push(update))
-  }
-  insert(text: string, at = this.text.length): Uint8Array {
-    this.text.insert(at, text)
-    return this.updates[this.updates.length - 1]!
-  }
-  delete(at: number, length: number): Uint8Array {
-    this.text.delete(at, length)
-    return this.updates[this.updates.length - 1]!
-  }
-  get text(): Y.Text {
-    return this.doc.getText('content')
-  }
 }
 
 function loadedFrom(doc: Y.Doc, ...updates: Uint8Array[]): Y.Doc {

@@ -23,6 +23,7 @@ import { resolvePath } from '../src/tree/resolvePath.ts'
 import type { VaultRoom } from '../src/room/VaultRoom.ts'
 import { FakeConnection, NO_CURSOR, helloFrame, joinVault, openRoom, updateFrame } from './support/roomHarness.ts'
 import type { RoomHarness } from './support/roomHarness.ts'
+import { Editor } from './support/Editor.ts'
 
 const rooms: VaultRoom[] = []
 async function room(options: Parameters<typeof openRoom>[0] = {}): Promise<RoomHarness> {
@@ -33,25 +34,6 @@ async function room(options: Parameters<typeof openRoom>[0] = {}): Promise<RoomH
 afterEach(() => {
   for (const r of rooms.splice(0)) r.dispose()
 })
-
-class Editor {
-  readonly doc = new Y.Doc()
-  readonly updates: Uint8Array[] = []
-  constructor() {
-    this.doc.on('update', (update: Uint8Array) => this.updates.push(update))
-  }
-  insert(text: string, at = this.text.length): Uint8Array {
-    this.text.insert(at, text)
-    return this.updates[this.updates.length - 1]!
-  }
-  delete(at: number, length: number): Uint8Array {
-    this.text.delete(at, length)
-    return this.updates[this.updates.length - 1]!
-  }
-  get text(): Y.Text {
-    return this.doc.getText('content')
-  }
-}
 
 function types(messages: Message[]): number[] {
   return messages.map((message) => message.type)

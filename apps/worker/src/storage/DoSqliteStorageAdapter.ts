@@ -2,6 +2,7 @@
 // A DO SQLite row holds at most 2 MB, so values are split into 1 MiB parts keyed by (key, part).
 
 import type { StorageAdapter, StorageBatch, StorageChunk } from '@amber/core'
+import { validateStorageBatch } from '@amber/core'
 import { compareKeys } from './compareKeys.ts'
 import { prefixUpperBound } from './prefixUpperBound.ts'
 
@@ -53,13 +54,7 @@ export class DoSqliteStorageAdapter implements StorageAdapter {
   }
 
   async commit(batch: StorageBatch): Promise<void> {
-    const saves = batch.save ?? []
-    const removes = batch.remove ?? []
-    for (const { key, data } of saves) {
-      if (typeof key !== 'string') throw new TypeError('storage key must be a string')
-      if (!(data instanceof Uint8Array)) throw new TypeError(`value for ${JSON.stringify(key)} must be a Uint8Array`)
-    }
-    for (const key of removes) if (typeof key !== 'string') throw new TypeError('storage key must be a string')
+    const { saves, removes } = validateStorageBatch(batch)
     const sql = this.#storage.sql
     this.#storage.transactionSync(() => {
       for (const { key, data } of saves) {

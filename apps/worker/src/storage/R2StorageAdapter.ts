@@ -2,6 +2,7 @@
 // R2 has no multi-object transaction, so commit writes each object durably in turn, saves before removes.
 
 import type { StorageAdapter, StorageBatch, StorageChunk } from '@amber/core'
+import { validateStorageBatch } from '@amber/core'
 import { compareKeys } from './compareKeys.ts'
 
 /** R2's limit on keys per bulk delete call. */
@@ -59,13 +60,7 @@ export class R2StorageAdapter implements StorageAdapter {
   }
 
   async commit(batch: StorageBatch): Promise<void> {
-    const saves = batch.save ?? []
-    const removes = batch.remove ?? []
-    for (const { key, data } of saves) {
-      if (typeof key !== 'string') throw new TypeError('storage key must be a string')
-      if (!(data instanceof Uint8Array)) throw new TypeError(`value for ${JSON.stringify(key)} must be a Uint8Array`)
-    }
-    for (const key of removes) if (typeof key !== 'string') throw new TypeError('storage key must be a string')
+    const { saves, removes } = validateStorageBatch(batch)
     // A put resolves once the object is durable; removes wait for every save, so a crash never loses both.
     // Parallel puts of one key would race; the batch's last value for a key wins, as in a sequential write.
     const latest = new Map<string, Uint8Array>()

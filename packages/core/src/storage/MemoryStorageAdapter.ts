@@ -2,6 +2,7 @@
 // Copies bytes in and out so no caller can alias stored values; `beforeCommit` lets tests fake a crash.
 
 import type { StorageAdapter, StorageBatch, StorageChunk } from './StorageAdapter.ts'
+import { validateStorageBatch } from './StorageAdapter.ts'
 
 export interface MemoryStorageAdapterOptions {
   /** Runs after validation, before anything is written; throw from it to simulate a crash (nothing is written). */
@@ -31,15 +32,9 @@ export class MemoryStorageAdapter implements StorageAdapter {
 
   async commit(batch: StorageBatch): Promise<void> {
     // Validate and copy everything before touching the map, and never await in between: all or nothing.
-    const saves: [string, Uint8Array][] = (batch.save ?? []).map(({ key, data }) => {
-      if (typeof key !== 'string') throw new TypeError('storage key must be a string')
-      if (!(data instanceof Uint8Array))
-        throw new TypeError(`value for ${JSON.stringify(key)} must be a Uint8Array`)
-      return [key, data.slice()]
-    })
-    const removes = batch.remove ?? []
-    for (const key of removes)
-      if (typeof key !== 'string') throw new TypeError('storage key must be a string')
+    const checked = validateStorageBatch(batch)
+    const saves = checked.saves.map(({ key, data }): [string, Uint8Array] => [key, data.slice()])
+    const removes = checked.removes
     this.#beforeCommit?.(batch)
     for (const [key, data] of saves) this.#entries.set(key, data)
     for (const key of removes) this.#entries.delete(key)

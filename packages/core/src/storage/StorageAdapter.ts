@@ -25,3 +25,18 @@ export interface StorageAdapter {
    */
   commit(batch: StorageBatch): Promise<void>
 }
+
+/**
+ * Checks a batch before an adapter writes anything of it, so a bad entry never leaves half a batch
+ * behind. Returns the saves and removes with defaults filled in.
+ */
+export function validateStorageBatch(batch: StorageBatch): { saves: readonly StorageChunk[]; removes: readonly string[] } {
+  const saves = batch.save ?? []
+  const removes = batch.remove ?? []
+  for (const { key, data } of saves) {
+    if (typeof key !== 'string') throw new TypeError('storage key must be a string')
+    if (!(data instanceof Uint8Array)) throw new TypeError(`value for ${JSON.stringify(key)} must be a Uint8Array`)
+  }
+  for (const key of removes) if (typeof key !== 'string') throw new TypeError('storage key must be a string')
+  return { saves, removes }
+}
