@@ -27,7 +27,12 @@ export function openLog(stores: Stores, batchWindowMs = 0): Promise<UpdateLog> {
 }
 
 /** Appends every update of `doc`'s future edits to the log as separate entries, committing every `batch`. */
-export async function logEdits(log: UpdateLog, docId: string, updates: readonly Uint8Array[], batch = 500): Promise<void> {
+export async function logEdits(
+  log: UpdateLog,
+  docId: string,
+  updates: readonly Uint8Array[],
+  batch = 500,
+): Promise<void> {
   for (let i = 0; i < updates.length; i++) {
     log.append(docId, updates[i]!)
     if ((i + 1) % batch === 0) await log.whenCommitted()
@@ -52,7 +57,8 @@ export function randomKeystrokes(doc: Y.Doc, count: number, seed: number): Uint8
   return captureUpdates(doc, () => {
     for (let i = 0; i < count; i++) {
       doc.transact(() => {
-        if (text.length > 0 && prng.int32(gen, 0, 9) === 0) text.delete(prng.int32(gen, 0, text.length - 1), 1)
+        if (text.length > 0 && prng.int32(gen, 0, 9) === 0)
+          text.delete(prng.int32(gen, 0, text.length - 1), 1)
         else text.insert(prng.int32(gen, 0, text.length), prng.letter(gen))
       })
     }

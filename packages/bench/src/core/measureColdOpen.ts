@@ -7,7 +7,14 @@ import { performance } from 'node:perf_hooks'
 import * as Y from 'yjs'
 import { median } from '../stats.ts'
 import { loadSequentialTrace, toUtf16Patches } from '../traces.ts'
-import { captureUpdates, createStores, logEdits, noteBody, openLog, randomKeystrokes } from './coreFixtures.ts'
+import {
+  captureUpdates,
+  createStores,
+  logEdits,
+  noteBody,
+  openLog,
+  randomKeystrokes,
+} from './coreFixtures.ts'
 import type { Stores } from './coreFixtures.ts'
 
 export interface ColdOpenFigure {
@@ -28,10 +35,17 @@ async function time(runs: number, task: () => Promise<void>): Promise<number> {
   return median(samples)
 }
 
-async function measure(name: string, stores: Stores, docId: string, expected: string, runs: number): Promise<ColdOpenFigure> {
+async function measure(
+  name: string,
+  stores: Stores,
+  docId: string,
+  expected: string,
+  runs: number,
+): Promise<ColdOpenFigure> {
   let storedBytes = 0
   for (const store of [stores.hot, stores.cold]) {
-    for (const { key, data } of await store.loadRange('')) if (key.includes(`/${docId}/`) || key.endsWith(`/${docId}`)) storedBytes += data.length
+    for (const { key, data } of await store.loadRange(''))
+      if (key.includes(`/${docId}/`) || key.endsWith(`/${docId}`)) storedBytes += data.length
   }
   const loadMedianMs = await time(runs, async () => {
     const log = await openLog(stores)
@@ -58,7 +72,11 @@ async function storeCompacted(stores: Stores, docId: string, doc: Y.Doc): Promis
   if ((await log.compact(docId)) !== 'done') throw new Error(`compaction of ${docId} did not run`)
 }
 
-export async function measureColdOpen(options: { traceEdits?: number; tail: number; runs: number }): Promise<ColdOpenFigure[]> {
+export async function measureColdOpen(options: {
+  traceEdits?: number
+  tail: number
+  runs: number
+}): Promise<ColdOpenFigure[]> {
   const trace = loadSequentialTrace('automerge-paper')
   const patches = toUtf16Patches(trace, options.traceEdits ?? Infinity)
   const b4 = new Y.Doc()
@@ -79,7 +97,9 @@ export async function measureColdOpen(options: { traceEdits?: number; tail: numb
   await storeCompacted(withTail, 'b4', b4)
   const tail = randomKeystrokes(b4, options.tail, 4)
   await logEdits(await openLog(withTail), 'b4', tail)
-  figures.push(await measure(`B4 snapshot + ${options.tail}-update tail`, withTail, 'b4', text.toString(), options.runs))
+  figures.push(
+    await measure(`B4 snapshot + ${options.tail}-update tail`, withTail, 'b4', text.toString(), options.runs),
+  )
 
   // A typical note: about 5 KB, written in a few pastes and many keystrokes, compacted once, then edited.
   const typical = createStores()
@@ -94,6 +114,14 @@ export async function measureColdOpen(options: { traceEdits?: number; tail: numb
   await log.flush('note')
   await log.compact('note')
   await logEdits(log, 'note', randomKeystrokes(note, 50, 9))
-  figures.push(await measure('typical 5 KB note (snapshot + 50-update tail)', typical, 'note', noteText.toString(), options.runs))
+  figures.push(
+    await measure(
+      'typical 5 KB note (snapshot + 50-update tail)',
+      typical,
+      'note',
+      noteText.toString(),
+      options.runs,
+    ),
+  )
   return figures
 }

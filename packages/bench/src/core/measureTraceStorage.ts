@@ -13,15 +13,24 @@ import { createStores } from './coreFixtures.ts'
 
 async function storedBytes(stores: ReturnType<typeof createStores>): Promise<number> {
   let bytes = 0
-  for (const store of [stores.hot, stores.cold]) for (const { data } of await store.loadRange('')) bytes += data.length
+  for (const store of [stores.hot, stores.cold])
+    for (const { data } of await store.loadRange('')) bytes += data.length
   return bytes
 }
 
 export async function measureTraceStorage(patches: readonly TracePatch[], expected: string) {
   const stores = createStores()
   let now = Date.now()
-  const room = await VaultRoom.open({ vaultId: 'trace', ...stores, scheduler: { wakeAt: () => undefined }, now: () => now })
-  const client = new VaultClient({ deviceId: 'a', connect: () => new LoopbackSocket({ room: () => room, autoFlush: true }) })
+  const room = await VaultRoom.open({
+    vaultId: 'trace',
+    ...stores,
+    scheduler: { wakeAt: () => undefined },
+    now: () => now,
+  })
+  const client = new VaultClient({
+    deviceId: 'a',
+    connect: () => new LoopbackSocket({ room: () => room, autoFlush: true }),
+  })
   client.start()
   await client.whenSynced()
   const doc = client.doc('paper')

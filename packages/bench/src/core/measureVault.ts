@@ -28,7 +28,9 @@ function noteSize(gen: prng.PRNG): number {
   return Math.max(100, Math.min(65_536, Math.round(2048 * Math.exp(0.8 * gaussian))))
 }
 
-export async function buildVault(settings: VaultSettings): Promise<{ stores: Stores; noteIds: string[]; medianBytes: number }> {
+export async function buildVault(
+  settings: VaultSettings,
+): Promise<{ stores: Stores; noteIds: string[]; medianBytes: number }> {
   const stores = createStores()
   const log = await openLog(stores)
   const gen = prng.create(2026)
@@ -51,7 +53,8 @@ export async function buildVault(settings: VaultSettings): Promise<{ stores: Sto
     doc.getText('content').insert(0, noteBody(size, i))
     log.append(noteIds[i]!, Y.encodeStateAsUpdate(doc))
     if (prng.real53(gen) < settings.longHistoryShare) {
-      for (const update of randomKeystrokes(doc, settings.longHistoryEdits, i)) log.append(noteIds[i]!, update)
+      for (const update of randomKeystrokes(doc, settings.longHistoryEdits, i))
+        log.append(noteIds[i]!, update)
     }
     if (i % 500 === 0) await log.whenCommitted()
   }
@@ -118,7 +121,11 @@ async function reconnect(client: VaultClient, traffic: Traffic): Promise<Traffic
 
 export async function measureVaultReconnect(settings: VaultSettings) {
   const built = await buildVault(settings)
-  let room: VaultRoom | undefined = await VaultRoom.open({ vaultId: 'bench', ...built.stores, scheduler: { wakeAt: () => undefined } })
+  let room: VaultRoom | undefined = await VaultRoom.open({
+    vaultId: 'bench',
+    ...built.stores,
+    scheduler: { wakeAt: () => undefined },
+  })
   const roomRef = () => room
   const traffic = newTraffic()
   const a = new VaultClient({ deviceId: 'device-a', connect: countingConnect(roomRef, traffic) })
@@ -127,7 +134,11 @@ export async function measureVaultReconnect(settings: VaultSettings) {
 
   // Another device edits one note while A is away: one character, then a delete-only edit.
   const bTraffic = newTraffic()
-  const b = new VaultClient({ deviceId: 'device-b', subscribeAll: false, connect: countingConnect(roomRef, bTraffic) })
+  const b = new VaultClient({
+    deviceId: 'device-b',
+    subscribeAll: false,
+    connect: countingConnect(roomRef, bTraffic),
+  })
   b.start()
   await b.whenSynced()
   const noteId = built.noteIds[built.noteIds.length >> 1]!
@@ -149,7 +160,10 @@ export async function measureVaultReconnect(settings: VaultSettings) {
     appBytesUp: t.up,
     appBytesDown: t.down,
     appBytesTotal: t.up + t.down,
-    roundTrips: t.framesUpBeforeCaughtUp === 1 ? 1 : `client sent ${t.framesUpBeforeCaughtUp} frames before catch-up ended`,
+    roundTrips:
+      t.framesUpBeforeCaughtUp === 1
+        ? 1
+        : `client sent ${t.framesUpBeforeCaughtUp} frames before catch-up ended`,
     ms: Math.round(t.ms * 10) / 10,
   })
   return {
@@ -160,7 +174,8 @@ export async function measureVaultReconnect(settings: VaultSettings) {
     unchanged: strip(unchanged),
     afterOneCharEdit: strip(afterEdit),
     afterDeleteOnlyEdit: { ...strip(afterDelete), converged },
-    method: 'core VaultRoom in Node over in-memory adapters; @amber/client over an in-process socket; bytes = application frames',
+    method:
+      'core VaultRoom in Node over in-memory adapters; @amber/client over an in-process socket; bytes = application frames',
   }
 }
 
@@ -199,7 +214,8 @@ export async function measureRoomMemory(settings: VaultSettings) {
   await open(0, '')
   await room.whenIdle()
   const catchUpBytes = downBytes
-  for (let i = 0; i < settings.idleClients; i++) await open(room.committedCursor.seq, room.committedCursor.epoch)
+  for (let i = 0; i < settings.idleClients; i++)
+    await open(room.committedCursor.seq, room.committedCursor.epoch)
   await room.whenIdle()
   now += room.config.unloadIdleMs + 1
   await room.alarm()

@@ -9,6 +9,7 @@ import { WranglerDev } from '@amber/worker/local-server'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { BenchTarget, NoteClient, WireKind, WireMessage } from '../BenchTarget.ts'
+import { onUpdatesFrom } from '../onUpdatesFrom.ts'
 
 const VAULT_ID = 'bench'
 
@@ -40,7 +41,9 @@ function openSession(url: string, key: string): Session {
     connect: () => {
       const socket = new WebSocket(`${url}/api/v1/vaults/${VAULT_ID}/sync`)
       socket.binaryType = 'arraybuffer'
-      socket.on('message', (data: ArrayBuffer) => log.push({ direction: 'received', kind: classify(new Uint8Array(data)), bytes: data.byteLength }))
+      socket.on('message', (data: ArrayBuffer) =>
+        log.push({ direction: 'received', kind: classify(new Uint8Array(data)), bytes: data.byteLength }),
+      )
       const send = socket.send.bind(socket)
       socket.send = ((data: Uint8Array) => {
         log.push({ direction: 'sent', kind: classify(data), bytes: data.byteLength })
@@ -61,7 +64,8 @@ export const amberTarget: BenchTarget = {
   name: 'amber',
   durable: true,
   multiplexes: true,
-  description: 'Amber worker (VaultDO) under wrangler dev 4.86 (workerd, local DO SQLite + R2), client @amber/client',
+  description:
+    'Amber worker (VaultDO) under wrangler dev 4.86 (workerd, local DO SQLite + R2), client @amber/client',
   async start({ storageDir }) {
     const server = await WranglerDev.start({ persistTo: storageDir })
     return {
@@ -98,16 +102,9 @@ export const amberTarget: BenchTarget = {
     if (fresh) client.start()
     await loaded
     await client.whenSynced()
-    const listeners = new Set<(update: Uint8Array) => void>()
-    doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === REMOTE_ORIGIN) for (const listener of listeners) listener(update)
-    })
     const note: NoteClient = {
       doc,
-      onRemoteUpdate(listener) {
-        listeners.add(listener)
-        return () => listeners.delete(listener)
-      },
+      onRemoteUpdate: (listener) => onUpdatesFrom(doc, REMOTE_ORIGIN, listener),
       whenDurable: () => client.whenSynced(),
       wireLog: () => log,
       async close() {

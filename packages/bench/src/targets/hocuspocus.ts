@@ -8,6 +8,7 @@ import { classifyHocuspocusPayload } from '../classifyPayload.ts'
 import { createCountingWebSocket } from '../createCountingWebSocket.ts'
 import { spawnPeer } from '../spawnPeer.ts'
 import { withTimeout } from '../withTimeout.ts'
+import { onUpdatesFrom } from '../onUpdatesFrom.ts'
 
 const SYNC_TIMEOUT_MS = 30_000
 
@@ -67,13 +68,7 @@ function createHocuspocusTarget(persistence: 'memory' | 'sqlite'): BenchTarget {
       const owner = shared
       return {
         doc,
-        onRemoteUpdate(listener) {
-          const onUpdate = (update: Uint8Array, origin: unknown): void => {
-            if (origin === provider) listener(update)
-          }
-          doc.on('update', onUpdate)
-          return () => doc.off('update', onUpdate)
-        },
+        onRemoteUpdate: (listener) => onUpdatesFrom(doc, provider, listener),
         // Hocuspocus answers each update with SyncStatus once applied in memory; storage is debounced, so nothing is durable-acked.
         whenDurable: undefined,
         wireLog: () => log,

@@ -7,6 +7,7 @@ import { classifyYWebsocketPayload } from '../classifyPayload.ts'
 import { createCountingWebSocket } from '../createCountingWebSocket.ts'
 import { spawnPeer } from '../spawnPeer.ts'
 import { withTimeout } from '../withTimeout.ts'
+import { onUpdatesFrom } from '../onUpdatesFrom.ts'
 
 const SYNC_TIMEOUT_MS = 30_000
 /** Each WebsocketProvider adds a process 'exit' listener; past 10 Node warns of a leak that is not one. */
@@ -45,13 +46,7 @@ export const yWebsocketRefTarget: BenchTarget = {
     await withTimeout(synced, SYNC_TIMEOUT_MS, `y-websocket-ref: first sync of ${noteId}`)
     return {
       doc,
-      onRemoteUpdate(listener) {
-        const onUpdate = (update: Uint8Array, origin: unknown): void => {
-          if (origin === provider) listener(update)
-        }
-        doc.on('update', onUpdate)
-        return () => doc.off('update', onUpdate)
-      },
+      onRemoteUpdate: (listener) => onUpdatesFrom(doc, provider, listener),
       // The y-websocket protocol has no acknowledgement of any kind.
       whenDurable: undefined,
       wireLog: () => log,
