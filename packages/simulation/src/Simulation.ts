@@ -502,9 +502,9 @@ export class Simulation {
     return [...ids]
   }
 
-  /** Reads documents from hot + cold storage through a fresh log, as a restarted room would. */
-  async loadFromStorage(docIds: readonly string[]): Promise<Map<string, Y.Doc>> {
-    const log = await UpdateLog.open({
+  /** A fresh update log over the room's storage, as a restarted room would open it. */
+  private openLog(): Promise<UpdateLog> {
+    return UpdateLog.open({
       hot: this.hot,
       cold: this.cold,
       batchWindowMs: 0,
@@ -513,6 +513,11 @@ export class Simulation {
         throw error
       },
     })
+  }
+
+  /** Reads documents from hot + cold storage through a fresh log, as a restarted room would. */
+  async loadFromStorage(docIds: readonly string[]): Promise<Map<string, Y.Doc>> {
+    const log = await this.openLog()
     const docs = new Map<string, Y.Doc>()
     for (const docId of docIds) {
       const doc = new Y.Doc()
@@ -525,15 +530,7 @@ export class Simulation {
 
   /** Moves every hot row to cold storage (the room must be disposed first), then rebuilds from cold alone. */
   async loadFromColdAfterFlush(docIds: readonly string[]): Promise<Map<string, Y.Doc>> {
-    const log = await UpdateLog.open({
-      hot: this.hot,
-      cold: this.cold,
-      batchWindowMs: 0,
-      now: () => this.now,
-      onCommitFailure: (error) => {
-        throw error
-      },
-    })
+    const log = await this.openLog()
     for (const docId of log.docIds()) await log.flush(docId)
     log.dispose()
     const docs = new Map<string, Y.Doc>()
