@@ -2,7 +2,8 @@
 // One entry point for a fresh machine (Node 20+ and npm only): make sure the pinned pnpm is present,
 // install the workspace, then run the task. `npm run dev`, `npm test` and `npm run bench` call this.
 import { spawnSync, execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -49,8 +50,28 @@ if (pnpmVersion(env.PATH) !== PNPM_VERSION) {
 
 const frozen = existsSync(path.join(root, 'pnpm-lock.yaml')) && process.env.CI ? ['--frozen-lockfile'] : []
 run(['pnpm', 'install', ...frozen])
+if (task === 'dev') prepareDevSecrets()
 for (const cmd of tasks[task]) run(cmd)
 summarize()
+
+/**
+ * The local server's admin secret: AMBER_ADMIN_TOKEN from the environment when set, else the one kept in
+ * .dev-state/admin-token (created once). wrangler dev reads it from .dev-state/dev.vars; both are ignored by git.
+ */
+function prepareDevSecrets() {
+  const stateDir = path.join(root, '.dev-state')
+  const tokenFile = path.join(stateDir, 'admin-token')
+  mkdirSync(stateDir, { recursive: true })
+  let token = process.env.AMBER_ADMIN_TOKEN
+  if (token) {
+    console.log('[amber] admin token: AMBER_ADMIN_TOKEN from the environment')
+  } else {
+    if (!existsSync(tokenFile)) writeFileSync(tokenFile, `amber_admin_${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 })
+    token = readFileSync(tokenFile, 'utf8').trim()
+    console.log(`[amber] admin token: in ${path.relative(root, tokenFile)} (set AMBER_ADMIN_TOKEN to use your own)`)
+  }
+  writeFileSync(path.join(stateDir, 'dev.vars'), `AMBER_ADMIN_TOKEN=${token}\n`, { mode: 0o600 })
+}
 
 function run([cmd, ...args]) {
   console.log(`[amber] ${cmd} ${args.join(' ')}`)

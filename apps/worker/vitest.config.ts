@@ -1,8 +1,11 @@
 // Integration tests inside workerd (@cloudflare/vitest-pool-workers) against wrangler.jsonc's bindings.
 // A second project runs with tiny flush/compaction thresholds so cold-storage paths fire within a test.
+// Both apply the D1 registry migrations before each test file and know the test admin secret.
 
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import path from 'node:path'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { TEST_ADMIN_TOKEN, TEST_JWT_ISSUER, TEST_JWT_SECRET } from './test/support/testSecrets.ts'
 
 /** Thresholds small enough that a handful of edits flushes hot entries to R2 and compacts segments. */
 const SMALL_THRESHOLDS = {
@@ -13,17 +16,41 @@ const SMALL_THRESHOLDS = {
   AMBER_COMPACT_SEGMENTS: '2',
 }
 
-export default defineConfig({
-  test: {
-    projects: [
-      {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })],
-        test: { name: 'workerd', testTimeout: 30_000, include: ['test/*.test.ts'], exclude: ['test/*.small.test.ts'] },
-      },
-      {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings: SMALL_THRESHOLDS } })],
-        test: { name: 'workerd-small-thresholds', testTimeout: 30_000, include: ['test/*.small.test.ts'] },
-      },
-    ],
-  },
+export default defineConfig(async () => {
+  const bindings = {
+    TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, 'migrations')),
+    AMBER_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    AMBER_JWT_ISSUER: TEST_JWT_ISSUER,
+    AMBER_JWT_SECRET: TEST_JWT_SECRET,
+  }
+  const setupFiles = ['./test/support/applyMigrations.ts']
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings } })],
+          test: { name: 'workerd', testTimeout: 30_000, setupFiles, include: ['test/*.test.ts'], exclude: ['test/*.small.test.ts', 'test/*.limits.test.ts'] },
+        },
+        {
+          plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings: { ...bindings, ...SMALL_THRESHOLDS } } })],
+          test: { name: 'workerd-small-thresholds', testTimeout: 30_000, setupFiles, include: ['test/*.small.test.ts'] },
+        },
+        {
+          plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings: { ...bindings, ...SMALL_LIMITS } } })],
+          test: { name: 'workerd-small-limits', testTimeout: 30_000, setupFiles, include: ['test/*.limits.test.ts'] },
+        },
+      ],
+    },
+  }
 })
+
+/** Limits small enough to hit in a test, with room for a well-behaved client's ordinary traffic. */
+const SMALL_LIMITS = {
+  AMBER_MAX_FRAME_BYTES: '65536',
+  AMBER_MAX_UPDATE_BYTES: '32768',
+  AMBER_MAX_DOC_BYTES: '16384',
+  AMBER_QUOTA_BYTES: '49152',
+  AMBER_MESSAGE_RATE: '50',
+  AMBER_MESSAGE_BURST: '100',
+  AMBER_REVOCATION_DELAY_MS: '1000',
+}

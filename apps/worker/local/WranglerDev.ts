@@ -1,13 +1,16 @@
 // Runs the real local server (`wrangler dev`) as a child process on free ports, with state persisted to a
 // directory the caller owns, so end-to-end tests and benchmarks can kill it and start it again on the same state.
 
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { readFileSync, readdirSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 
 const workerDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const wranglerBin = path.join(path.dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin/wrangler.js')
@@ -28,14 +31,32 @@ export async function freePort(): Promise<number> {
   })
 }
 
+export interface StartOptions {
+  /** Local state (DO storage, R2, D1); kept across kill/start so a restart serves the same vaults. */
+  readonly persistTo: string
+  /** Extra Worker vars, e.g. short durations or small limits for a test. */
+  readonly vars?: Record<string, string>
+  /** The admin secret; a random one by default (read it back from `adminToken`). */
+  readonly adminToken?: string
+}
+
+/** A vault created through the admin API, with its first owner token. */
+export interface CreatedVault {
+  readonly vaultId: string
+  readonly token: string
+  readonly tokenId: string
+}
+
 export class WranglerDev {
   readonly port: number
+  readonly adminToken: string
   readonly #child: ChildProcess
   readonly #exited: Promise<void>
   #output = ''
 
-  private constructor(port: number, child: ChildProcess) {
+  private constructor(port: number, child: ChildProcess, adminToken: string) {
     this.port = port
+    this.adminToken = adminToken
     this.#child = child
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()))
     child.stdout?.on('data', (chunk: Buffer) => (this.#output += chunk.toString()))
@@ -80,7 +101,39 @@ export class WranglerDev {
     return this.#output
   }
 
-  static async start(options: { persistTo: string; vars?: Record<string, string> }): Promise<WranglerDev> {
+  /** Creates a vault with the admin secret; returns its id and an owner token. */
+  async createVault(name = 'test vault'): Promise<CreatedVault> {
+    return this.api<CreatedVault>('POST', '/api/v1/vaults', this.adminToken, { name })
+  }
+
+  /** Mints a token of `role` on a vault with an owner (or the admin) credential. */
+  async createToken(vaultId: string, credential: string, role: 'owner' | 'editor' | 'viewer', expiresIn?: number) {
+    return this.api<{ tokenId: string; token: string }>('POST', `/api/v1/vaults/${vaultId}/tokens`, credential, { role, label: `test ${role}`, expiresIn })
+  }
+
+  /** A single-use ticket for one WebSocket (`?ticket=`). */
+  async createTicket(vaultId: string, credential: string): Promise<{ ticket: string; expiresAt: number }> {
+    return this.api('POST', `/api/v1/vaults/${vaultId}/tickets`, credential)
+  }
+
+  /** One JSON call to the server's API; throws with the server's error body on a non-2xx answer. */
+  async api<T>(method: string, route: string, credential: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.origin + route, {
+      method,
+      headers: { Authorization: `Bearer ${credential}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${await res.text()}`)
+    return (res.status === 204 ? undefined : await res.json()) as T
+  }
+
+  static async start(options: StartOptions): Promise<WranglerDev> {
+    // The registry schema, applied to the local D1 under persistTo (a no-op when already applied).
+    await promisify(execFile)(process.execPath, [wranglerBin, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', options.persistTo], {
+      cwd: workerDir,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', FORCE_COLOR: '0' },
+    })
+    const adminToken = options.adminToken ?? `amber_admin_${randomBytes(24).toString('base64url')}`
     const port = await freePort()
     const inspectorPort = await freePort()
     // prettier-ignore
@@ -93,6 +146,10 @@ export class WranglerDev {
       '--show-interactive-dev-session=false',
     ]
     for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
+    // A secret goes in an env file: wrangler prints --var values at startup, env-file values as "(hidden)".
+    const secretsFile = path.join(options.persistTo, 'amber-secrets.vars')
+    await writeFile(secretsFile, `AMBER_ADMIN_TOKEN=${adminToken}\n`, { mode: 0o600 })
+    args.push('--env-file', secretsFile)
     // Its own process group, so kill() reaches workerd too, not only wrangler's node process.
     const child = spawn(process.execPath, args, {
       cwd: workerDir,
@@ -100,7 +157,7 @@ export class WranglerDev {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', FORCE_COLOR: '0' },
     })
-    const dev = new WranglerDev(port, child)
+    const dev = new WranglerDev(port, child, adminToken)
     try {
       await dev.#waitHealthy()
     } catch (error) {

@@ -6,9 +6,23 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 export const ApiErrorCode = {
   NotFound: 'NOT_FOUND',
+  VaultNotFound: 'VAULT_NOT_FOUND',
+  TokenNotFound: 'TOKEN_NOT_FOUND',
   BadVaultId: 'BAD_VAULT_ID',
   BadPath: 'BAD_PATH',
+  InvalidRequest: 'INVALID_REQUEST',
   UpgradeRequired: 'UPGRADE_REQUIRED',
+  /** No credential at all. */
+  Unauthenticated: 'UNAUTHENTICATED',
+  /** A credential that is malformed, unknown, expired or revoked (which one is not said). */
+  InvalidCredential: 'INVALID_CREDENTIAL',
+  /** A ticket that is unknown, already used or expired. */
+  InvalidTicket: 'INVALID_TICKET',
+  /** A long-lived credential in a URL, where logs and referrers keep it. */
+  CredentialInUrl: 'CREDENTIAL_IN_URL',
+  /** Authenticated, but the role does not allow this. */
+  Forbidden: 'FORBIDDEN',
+  OriginNotAllowed: 'ORIGIN_NOT_ALLOWED',
   Internal: 'INTERNAL',
 } as const
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode]
@@ -23,4 +37,9 @@ export class ApiError extends HTTPException {
   ) {
     super(status, { message })
   }
+}
+
+/** 404 for a vault the caller may not see: the same answer whether or not it exists. */
+export function vaultNotFound(): ApiError {
+  return new ApiError(404, ApiErrorCode.VaultNotFound, 'no such vault for this credential')
 }

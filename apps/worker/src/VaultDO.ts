@@ -2,13 +2,15 @@
 // VaultRoom and maps the room's wake-up requests onto the DO alarm. All sync logic lives in the room.
 
 import { VaultRoom, createSessionId } from '@amber/core'
-import type { Connection, ConnectRoute, RoomLogger, RoomScheduler, SessionState } from '@amber/core'
+import type { Connection, ConnectRoute, DeviceEvent, StorageAdapter, RoomLogger, RoomScheduler, SessionState } from '@amber/core'
 import { FATAL_CLOSE_CODE, FatalReason, assertNever } from '@amber/protocol'
 import { DurableObject } from 'cloudflare:workers'
 import { roomConfigFromEnv } from './config.ts'
 import { createConnection } from './createConnection.ts'
 import type { Env } from './Env.ts'
+import { Registry } from './registry/Registry.ts'
 import { DoSqliteStorageAdapter } from './storage/DoSqliteStorageAdapter.ts'
+import { delayCommits } from './storage/delayCommits.ts'
 import { R2StorageAdapter } from './storage/R2StorageAdapter.ts'
 import { readVaultUpgrade } from './vaultUpgrade.ts'
 
@@ -45,8 +47,9 @@ export class VaultDO extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
     // The tag is the session id: the room keeps per-socket state that outgrows the attachment under it.
     const sessionId = createSessionId()
-    this.ctx.acceptWebSocket(server, [sessionId, routeTag(upgrade.route)])
-    room.connect(this.#connection(server), upgrade.route, sessionId)
+    // The credential tag lets a revocation find every socket the credential opened, after a wake too.
+    this.ctx.acceptWebSocket(server, [sessionId, routeTag(upgrade.route), credentialTag(upgrade.access.tokenId)])
+    room.connect(this.#connection(server), upgrade.route, sessionId, upgrade.access)
     return new Response(null, { status: 101, webSocket: client })
   }
 
@@ -80,6 +83,24 @@ export class VaultDO extends DurableObject<Env> {
     this.#disconnect(await this.#openRoom(), ws)
   }
 
+  #hotStorage(): StorageAdapter {
+    const adapter = new DoSqliteStorageAdapter(this.ctx.storage)
+    const delayMs = Number(this.env.AMBER_TEST_COMMIT_DELAY_MS ?? 0)
+    return delayMs > 0 ? delayCommits(adapter, delayMs) : adapter
+  }
+
+  /** RPC from the Worker when a credential is revoked: closes every socket it opened, at once. */
+  async closeCredential(credentialId: string): Promise<number> {
+    const sockets = this.ctx.getWebSockets(credentialTag(credentialId))
+    if (sockets.length === 0) return 0
+    const room = await this.#openRoom()
+    for (const ws of sockets) {
+      this.#connection(ws).close(FATAL_CLOSE_CODE, FatalReason.Revoked)
+      this.#disconnect(room, ws)
+    }
+    return sockets.length
+  }
+
   override async alarm(): Promise<void> {
     // An alarm may be the first event after eviction; with no vault ever connected there is nothing to run.
     if (this.#storedVaultId() === undefined) return
@@ -99,11 +120,12 @@ export class VaultDO extends DurableObject<Env> {
       if (vaultId === undefined) throw new Error('VaultDO has no vault id: it was never reached through the Worker')
       const room = await VaultRoom.open({
         vaultId,
-        hot: new DoSqliteStorageAdapter(this.ctx.storage),
+        hot: this.#hotStorage(),
         cold: R2StorageAdapter.forVault(this.env.BLOBS, vaultId),
         scheduler: this.#scheduler,
         config: roomConfigFromEnv(this.env),
         logger: this.#logger,
+        onDevice: (event) => this.#reportDevice(vaultId, event),
       })
       for (const ws of this.ctx.getWebSockets()) {
         if (ws.readyState !== WebSocket.READY_STATE_OPEN) continue
@@ -155,6 +177,15 @@ export class VaultDO extends DurableObject<Env> {
     room.disconnect(this.#connection(ws))
   }
 
+  /** Devices' last seen and sync state go to the registry in the background; losing one report is harmless. */
+  #reportDevice(vaultId: string, event: DeviceEvent): void {
+    const storedBytes = this.#room?.stats().storedBytes ?? 0
+    const report = new Registry(this.env.DB)
+      .reportDevice({ vaultId, deviceId: event.deviceId, credentialId: event.tokenId, role: event.role, connected: event.connected, ackedSeq: event.ackedSeq, headSeq: event.headSeq, at: event.at }, storedBytes)
+      .catch((error: unknown) => this.#logger.warn('device report failed', { error: String(error) }))
+    this.ctx.waitUntil(report)
+  }
+
   #rememberVaultId(vaultId: string): void {
     const stored = this.#storedVaultId()
     if (stored === vaultId) return
@@ -166,6 +197,12 @@ export class VaultDO extends DurableObject<Env> {
     const rows = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM amber_host WHERE name = 'vaultId'").toArray()
     return rows[0]?.value
   }
+}
+
+function credentialTag(credentialId: string): string {
+  // Tags are at most 256 characters; a foreign subject may be long, so it is cut (a revocation of a
+  // foreign credential is by expiry anyway).
+  return `cred:${credentialId}`.slice(0, 256)
 }
 
 function routeTag(route: ConnectRoute): string {

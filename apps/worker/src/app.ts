@@ -1,37 +1,43 @@
-// HTTP routes of the Worker (Hono): health, and the socket upgrades it forwards to each vault's VaultDO.
-// Route logic is tested with app.request(); only the DO behind it needs workerd.
+// HTTP routes of the Worker (Hono): health, the registry API, and the socket upgrades it forwards to
+// each vault's VaultDO. Route logic is tested with app.request(); only the DO behind it needs workerd.
 
-import type { ConnectRoute } from '@amber/core'
 import { Hono } from 'hono'
 import type { Context } from 'hono'
+import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import packageJson from '../package.json'
 import { ApiError, ApiErrorCode } from './ApiError.ts'
-import type { Env } from './Env.ts'
-import { parseNotePath } from './parseNotePath.ts'
-import { createVaultUpgrade } from './vaultUpgrade.ts'
+import type { AppEnv } from './appEnv.ts'
+import { isOriginAllowed } from './auth/origin.ts'
+import { accessConfigFromEnv } from './config.ts'
+import { Registry } from './registry/Registry.ts'
+import { registryRoutes } from './routes/registryRoutes.ts'
+import { socketRoutes } from './routes/socketRoutes.ts'
 
 export const SERVICE_NAME = 'amber-sync'
 export const SERVICE_VERSION: string = packageJson.version
 
-const VAULT_ID = /^[A-Za-z0-9_-]{1,64}$/
-const Y_ROUTE = /^\/api\/v1\/vaults\/[^/]+\/y\/(.+)$/
-
-type AppEnv = { Bindings: Env }
-
 export const app = new Hono<AppEnv>()
 
-app.get('/api/v1/health', (c) => c.json({ ok: true, service: SERVICE_NAME, version: SERVICE_VERSION }))
-
-app.get('/api/v1/vaults/:vaultId/sync', (c) => forwardToVault(c, { kind: 'vault' }))
-
-app.get('/api/v1/vaults/:vaultId/y/*', (c) => {
-  // From the raw URL, not a Hono param: params are decoded differently for `%2F` and literal slashes.
-  const match = Y_ROUTE.exec(new URL(c.req.url).pathname)
-  const path = match?.[1] === undefined ? undefined : parseNotePath(match[1])
-  if (path === undefined) throw new ApiError(400, ApiErrorCode.BadPath, 'the note path is empty or malformed')
-  return forwardToVault(c, { kind: 'y', path })
+app.use('*', async (c, next) => {
+  const access = accessConfigFromEnv(c.env)
+  const origin = c.req.header('Origin')
+  if (origin !== undefined && !isOriginAllowed(origin, c.req.url, access.allowedOrigins)) {
+    throw new ApiError(403, ApiErrorCode.OriginNotAllowed, 'requests from this origin are not allowed (AMBER_ALLOWED_ORIGINS)')
+  }
+  c.set('access', access)
+  c.set('registry', new Registry(c.env.DB))
+  await next()
 })
+
+// Only origins that passed the check above reach here; CORS lets their pages read the answers. Socket
+// upgrades need none (the 101 from the DO cannot take headers anyway).
+const corsHeaders = cors({ origin: (origin) => origin, allowHeaders: ['Authorization', 'Content-Type'], allowMethods: ['GET', 'POST', 'DELETE'], maxAge: 600 })
+app.use('/api/v1/*', (c, next) => (c.req.header('Upgrade') === undefined ? corsHeaders(c, next) : next()))
+
+app.get('/api/v1/health', (c) => c.json({ ok: true, service: SERVICE_NAME, version: SERVICE_VERSION }))
+app.route('/api/v1', socketRoutes)
+app.route('/api/v1', registryRoutes)
 
 // Hono answers unmatched routes from notFound, not onError; route it through the same renderer.
 app.notFound((c) => renderError(c, new ApiError(404, ApiErrorCode.NotFound, 'no such route')))
@@ -42,19 +48,11 @@ function renderError(c: Context<AppEnv>, error: Error): Response {
   if (error instanceof ApiError) {
     return c.json({ error: { code: error.code, message: error.message } }, error.status)
   }
-  if (error instanceof HTTPException) {
-    return c.json({ error: { code: ApiErrorCode.Internal, message: error.message } }, error.status)
+  if (error instanceof HTTPException && error.status < 500) {
+    // Hono's own 4xx (a body that is not JSON, say): the caller's mistake, in the same shape.
+    return c.json({ error: { code: ApiErrorCode.InvalidRequest, message: error.message } }, error.status)
   }
+  // Never the request or its headers: they may carry a credential.
   console.error(JSON.stringify({ level: 'error', message: 'unhandled route error', error: String(error) }))
   return c.json({ error: { code: ApiErrorCode.Internal, message: 'internal error' } }, 500)
-}
-
-function forwardToVault(c: Context<AppEnv>, route: ConnectRoute): Promise<Response> {
-  const vaultId = c.req.param('vaultId') ?? ''
-  if (!VAULT_ID.test(vaultId)) throw new ApiError(400, ApiErrorCode.BadVaultId, 'vault ids are 1-64 characters of [A-Za-z0-9_-]')
-  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
-    throw new ApiError(426, ApiErrorCode.UpgradeRequired, 'this route only accepts WebSocket upgrades')
-  }
-  const stub = c.env.VAULT.get(c.env.VAULT.idFromName(vaultId))
-  return stub.fetch(createVaultUpgrade(c.req.raw, { vaultId, route }))
 }

@@ -2,6 +2,7 @@
 // loudly when the room opens, not silently fall back to a default or to NaN.
 
 import type { RoomConfig } from '@amber/core'
+import { parseAllowedOrigins } from './auth/origin.ts'
 import type { Env } from './Env.ts'
 
 /** Which var sets which RoomConfig field. */
@@ -16,6 +17,10 @@ export const ROOM_CONFIG_VARS = {
   AMBER_COMPACT_SEGMENTS: 'compactSegments',
   AMBER_COMPACT_BYTES: 'compactBytes',
   AMBER_UNLOAD_IDLE_MS: 'unloadIdleMs',
+  AMBER_MAX_DOC_BYTES: 'maxDocBytes',
+  AMBER_QUOTA_BYTES: 'quotaBytes',
+  AMBER_MESSAGE_RATE: 'messageRatePerSecond',
+  AMBER_MESSAGE_BURST: 'messageBurst',
 } as const satisfies Record<string, keyof RoomConfig>
 
 export type RoomConfigVar = keyof typeof ROOM_CONFIG_VARS
@@ -29,21 +34,31 @@ const POSITIVE = new Set<keyof RoomConfig>([
   'flushEntries',
   'compactSegments',
   'compactBytes',
+  'maxDocBytes',
+  'quotaBytes',
+  'messageRatePerSecond',
+  'messageBurst',
 ])
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 }
 
+/** Parses one non-negative integer var; undefined when unset or empty. */
+function parseCount(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`)
+  const value = Number(raw.trim())
+  if (!Number.isSafeInteger(value)) throw new ConfigError(`${name} is too large: ${raw}`)
+  return value
+}
+
 /** Parses the room vars present in `env`; unset or empty vars are left to the core defaults. */
 export function parseRoomConfig(env: Partial<Record<RoomConfigVar, string | undefined>>): Partial<RoomConfig> {
   const config: { -readonly [K in keyof RoomConfig]?: RoomConfig[K] } = {}
   for (const [name, field] of Object.entries(ROOM_CONFIG_VARS) as [RoomConfigVar, keyof RoomConfig][]) {
-    const raw = env[name]
-    if (raw === undefined || raw.trim() === '') continue
-    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`)
-    const value = Number(raw.trim())
-    if (!Number.isSafeInteger(value)) throw new ConfigError(`${name} is too large: ${raw}`)
+    const value = parseCount(name, env[name])
+    if (value === undefined) continue
     if (value === 0 && POSITIVE.has(field)) throw new ConfigError(`${name} must be at least 1`)
     config[field] = value
   }
@@ -53,4 +68,23 @@ export function parseRoomConfig(env: Partial<Record<RoomConfigVar, string | unde
 /** The room config of a deployed Worker. */
 export function roomConfigFromEnv(env: Env): Partial<RoomConfig> {
   return parseRoomConfig(env)
+}
+
+/** Access-control durations and the browser origins allowed besides the server's own. */
+export interface AccessConfig {
+  /** How long a ticket may wait before it opens its socket. */
+  readonly ticketTtlMs: number
+  /** Revoking a token closes its open sockets within this. */
+  readonly revocationDelayMs: number
+  readonly allowedOrigins: readonly string[]
+}
+
+export const ACCESS_DEFAULTS = { ticketTtlMs: 60_000, revocationDelayMs: 5_000 } as const
+
+export function accessConfigFromEnv(env: Env): AccessConfig {
+  return {
+    ticketTtlMs: parseCount('AMBER_TICKET_TTL_MS', env.AMBER_TICKET_TTL_MS) ?? ACCESS_DEFAULTS.ticketTtlMs,
+    revocationDelayMs: parseCount('AMBER_REVOCATION_DELAY_MS', env.AMBER_REVOCATION_DELAY_MS) ?? ACCESS_DEFAULTS.revocationDelayMs,
+    allowedOrigins: parseAllowedOrigins(env.AMBER_ALLOWED_ORIGINS),
+  }
 }

@@ -2,10 +2,11 @@
 // which route, without running the DO. The real DO behind these routes is covered in vaultDO.test.ts.
 
 import { env } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { app } from '../src/app.ts'
 import type { Env } from '../src/Env.ts'
 import { readVaultUpgrade } from '../src/vaultUpgrade.ts'
+import { TEST_ADMIN_TOKEN } from './support/testSecrets.ts'
 
 interface Forwarded {
   readonly name: string
@@ -27,7 +28,15 @@ function fakeEnv(): { env: Env; forwarded: Forwarded[] } {
   return { env: { ...env, VAULT } as unknown as Env, forwarded }
 }
 
-const upgrade = { headers: { Upgrade: 'websocket' } }
+const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` }
+const upgrade = { headers: { Upgrade: 'websocket', ...admin } }
+/** What the DO is told of an admin's socket. */
+const adminAccess = { role: 'owner', tokenId: 'admin' }
+
+/** Registers vaults with chosen ids straight in D1, so routes find them (ids are random through the API). */
+async function ensureVaults(...ids: string[]): Promise<void> {
+  for (const id of ids) await env.DB.prepare('INSERT OR IGNORE INTO vaults (id, name, created_at) VALUES (?, ?, ?)').bind(id, id, Date.now()).run()
+}
 
 async function expectError(res: Response, status: number, code: string): Promise<void> {
   expect(res.status).toBe(status)
@@ -38,6 +47,8 @@ async function expectError(res: Response, status: number, code: string): Promise
 }
 
 describe('routes', () => {
+  beforeAll(() => ensureVaults('v1', 'My_Vault-1', 'mine', 'x'.repeat(64)))
+
   it('GET /api/v1/health answers ok', async () => {
     const res = await app.request('/api/v1/health', {}, fakeEnv().env)
     expect(res.status).toBe(200)
@@ -46,25 +57,25 @@ describe('routes', () => {
 
   it('unknown routes are JSON 404s', async () => {
     await expectError(await app.request('/nope', {}, fakeEnv().env), 404, 'NOT_FOUND')
-    await expectError(await app.request('/api/v1/vaults/v1', {}, fakeEnv().env), 404, 'NOT_FOUND')
+    await expectError(await app.request('/api/v1/vaults/v1/nope', { headers: admin }, fakeEnv().env), 404, 'NOT_FOUND')
   })
 
   it('the sync route answers 426 without an Upgrade: websocket header', async () => {
     const { env, forwarded } = fakeEnv()
-    const res = await app.request('/api/v1/vaults/v1/sync', {}, env)
+    const res = await app.request('/api/v1/vaults/v1/sync', { headers: admin }, env)
     await expectError(res, 426, 'UPGRADE_REQUIRED')
-    await expectError(await app.request('/api/v1/vaults/v1/sync', { headers: { Upgrade: 'h2c' } }, env), 426, 'UPGRADE_REQUIRED')
-    await expectError(await app.request('/api/v1/vaults/v1/y/A.md', {}, env), 426, 'UPGRADE_REQUIRED')
+    await expectError(await app.request('/api/v1/vaults/v1/sync', { headers: { Upgrade: 'h2c', ...admin } }, env), 426, 'UPGRADE_REQUIRED')
+    await expectError(await app.request('/api/v1/vaults/v1/y/A.md', { headers: admin }, env), 426, 'UPGRADE_REQUIRED')
     expect(forwarded).toEqual([])
   })
 
   it('the sync route forwards to the DO named by the vault id, route vault', async () => {
     const { env, forwarded } = fakeEnv()
-    const res = await app.request('/api/v1/vaults/My_Vault-1/sync', { headers: { Upgrade: 'WebSocket' } }, env)
+    const res = await app.request('/api/v1/vaults/My_Vault-1/sync', { headers: { Upgrade: 'WebSocket', ...admin } }, env)
     expect(res.status).toBe(200)
     expect(forwarded).toHaveLength(1)
     expect(forwarded[0]!.name).toBe('My_Vault-1')
-    expect(readVaultUpgrade(forwarded[0]!.request)).toEqual({ vaultId: 'My_Vault-1', route: { kind: 'vault' } })
+    expect(readVaultUpgrade(forwarded[0]!.request)).toEqual({ vaultId: 'My_Vault-1', route: { kind: 'vault' }, access: adminAccess })
     expect(forwarded[0]!.request.headers.get('Upgrade')).toBe('WebSocket')
   })
 
@@ -78,11 +89,12 @@ describe('routes', () => {
     expect(forwarded).toHaveLength(1)
   })
 
-  it('a client cannot choose the forwarded vault id or route by sending the internal headers', async () => {
+  it('a client cannot choose the forwarded vault id, route or access by sending the internal headers', async () => {
     const { env, forwarded } = fakeEnv()
-    const headers = { Upgrade: 'websocket', 'X-Amber-Vault-Id': 'other', 'X-Amber-Route': 'y:secret' }
+    const forged = encodeURIComponent(JSON.stringify({ role: 'owner', tokenId: 'forged' }))
+    const headers = { ...upgrade.headers, 'X-Amber-Vault-Id': 'other', 'X-Amber-Route': 'y:secret', 'X-Amber-Access': forged }
     await app.request('/api/v1/vaults/mine/sync', { headers }, env)
-    expect(readVaultUpgrade(forwarded[0]!.request)).toEqual({ vaultId: 'mine', route: { kind: 'vault' } })
+    expect(readVaultUpgrade(forwarded[0]!.request)).toEqual({ vaultId: 'mine', route: { kind: 'vault' }, access: adminAccess })
   })
 
   describe('y route note paths', () => {
@@ -101,11 +113,11 @@ describe('routes', () => {
     for (const [url, path] of cases) {
       it(`${url} names ${JSON.stringify(path)}`, async () => {
         const { env, forwarded } = fakeEnv()
-        const res = await app.request(`/api/v1/vaults/v1/y/${url}?token=x`, upgrade, env)
+        const res = await app.request(`/api/v1/vaults/v1/y/${url}?room=x`, upgrade, env)
         expect(res.status).toBe(200)
         expect(forwarded).toHaveLength(1)
         expect(forwarded[0]!.name).toBe('v1')
-        expect(readVaultUpgrade(forwarded[0]!.request)).toEqual({ vaultId: 'v1', route: { kind: 'y', path } })
+        expect(readVaultUpgrade(forwarded[0]!.request)).toEqual({ vaultId: 'v1', route: { kind: 'y', path }, access: adminAccess })
       })
     }
 

@@ -47,7 +47,21 @@ describe('parseRoomConfig', () => {
   it('parses the vars deployed in wrangler.jsonc', () => {
     const config = roomConfigFromEnv(env)
     expect(Object.keys(config).sort()).toEqual(
-      ['batchWindowMs', 'compactBytes', 'compactSegments', 'flushAfterMs', 'flushBytes', 'flushEntries', 'maxFrameBytes', 'maxUpdateBytes', 'unloadIdleMs'].sort(),
+      [
+        'batchWindowMs',
+        'compactBytes',
+        'compactSegments',
+        'flushAfterMs',
+        'flushBytes',
+        'flushEntries',
+        'maxFrameBytes',
+        'maxUpdateBytes',
+        'maxDocBytes',
+        'quotaBytes',
+        'messageRatePerSecond',
+        'messageBurst',
+        'unloadIdleMs',
+      ].sort(),
     )
   })
 })

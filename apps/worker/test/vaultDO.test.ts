@@ -6,11 +6,11 @@ import { abortAllDurableObjects, env, runInDurableObject } from 'cloudflare:test
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DoSqliteStorageAdapter } from '../src/storage/DoSqliteStorageAdapter.ts'
-import { connectInWorkerd, onFrames, openSocket } from './support/connectInWorkerd.ts'
+import { connectInWorkerd, createTestVault, onFrames, openSocket } from './support/connectInWorkerd.ts'
+import type { TestVault } from './support/connectInWorkerd.ts'
 import { VaultTestClient } from './support/VaultTestClient.ts'
 import { createNote, expectSameDoc, noteId, sameStateVector, textOf } from './support/vaultHelpers.ts'
 
-const newVaultId = (): string => `v-${crypto.randomUUID()}`
 
 function closeOf(ws: WebSocket, timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
   return new Promise((resolve, reject) => {
@@ -24,9 +24,10 @@ function closeOf(ws: WebSocket, timeoutMs = 5_000): Promise<{ code: number; reas
 
 describe('VaultDO over real WebSockets', () => {
   it('answers Hello with Welcome, CatchUp and CatchUpEnd, and acks an update only once it is stored', async () => {
-    const vaultId = newVaultId()
+    const vault = await createTestVault()
+    const vaultId = vault.vaultId
     const client = new VaultTestClient('device-a')
-    await connectInWorkerd(client, vaultId)
+    await connectInWorkerd(client, vault)
     await client.whenCaughtUp()
     const types = client.received.map((m) => m.type)
     expect(types.slice(0, 2)).toEqual([MessageType.Welcome, MessageType.CatchUp])
@@ -48,11 +49,11 @@ describe('VaultDO over real WebSockets', () => {
   })
 
   it('two clients converge: equal state vectors, encoded state and text', async () => {
-    const vaultId = newVaultId()
+    const vault = await createTestVault()
     const a = new VaultTestClient('device-a')
     const b = new VaultTestClient('device-b')
-    await connectInWorkerd(a, vaultId)
-    await connectInWorkerd(b, vaultId)
+    await connectInWorkerd(a, vault)
+    await connectInWorkerd(b, vault)
     await Promise.all([a.whenCaughtUp(), b.whenCaughtUp()])
 
     const id = createNote(a, 'Notes/Shared.md')
@@ -76,9 +77,9 @@ describe('VaultDO over real WebSockets', () => {
   })
 
   it('restarting every Durable Object between edits loses nothing that was acked', async () => {
-    const vaultId = newVaultId()
+    const vault = await createTestVault()
     const a = new VaultTestClient('device-a')
-    await connectInWorkerd(a, vaultId)
+    await connectInWorkerd(a, vault)
     await a.whenCaughtUp()
     const id = createNote(a, 'Restart.md')
     const text = a.doc(id).getText('content')
@@ -90,13 +91,13 @@ describe('VaultDO over real WebSockets', () => {
       const epoch = a.epoch
       await abortAllDurableObjects()
       await a.waitFor(() => !a.connected, 'the socket to drop on restart')
-      await connectInWorkerd(a, vaultId)
+      await connectInWorkerd(a, vault)
       await a.whenCaughtUp()
       expect(a.epoch, 'the epoch survives a restart').toBe(epoch)
     }
     // A device that never saw the vault gets everything from storage alone.
     const fresh = new VaultTestClient('device-fresh')
-    await connectInWorkerd(fresh, vaultId)
+    await connectInWorkerd(fresh, vault)
     await fresh.whenCaughtUp()
     await fresh.waitFor(() => noteId(fresh, 'Restart.md') === id && textOf(fresh, id) === expected, 'the full note')
     expectSameDoc(fresh.doc(id), a.doc(id), 'note after restarts')
@@ -104,11 +105,11 @@ describe('VaultDO over real WebSockets', () => {
   })
 
   it('edits made while disconnected are sent after reconnecting and acked', async () => {
-    const vaultId = newVaultId()
+    const vault = await createTestVault()
     const a = new VaultTestClient('device-a')
     const b = new VaultTestClient('device-b')
-    await connectInWorkerd(a, vaultId)
-    await connectInWorkerd(b, vaultId)
+    await connectInWorkerd(a, vault)
+    await connectInWorkerd(b, vault)
     await Promise.all([a.whenCaughtUp(), b.whenCaughtUp()])
     const id = createNote(a, 'Offline.md')
     a.doc(id).getText('content').insert(0, 'online ')
@@ -117,38 +118,41 @@ describe('VaultDO over real WebSockets', () => {
     await Promise.all([a.waitFor(() => !a.connected, 'a to drop'), b.waitFor(() => !b.connected, 'b to drop')])
     a.doc(id).getText('content').insert(7, 'offline')
     expect(a.pending.size).toBe(1)
-    await connectInWorkerd(a, vaultId)
-    await ackedWithReconnect(a, vaultId)
-    await connectInWorkerd(b, vaultId)
+    await connectInWorkerd(a, vault)
+    await ackedWithReconnect(a, vault)
+    await connectInWorkerd(b, vault)
     await b.waitFor(() => textOf(b, id) === 'online offline', 'b to catch up')
     expectSameDoc(a.doc(id), b.doc(id), 'note')
   })
 
   it('a text frame closes the socket with 4099 PROTOCOL_ERROR', async () => {
-    const ws = await openSocket(`/api/v1/vaults/${newVaultId()}/sync`)
+    const vault = await createTestVault()
+    const ws = await openSocket(`/api/v1/vaults/${vault.vaultId}/sync`, vault.token)
     const closed = closeOf(ws)
     ws.send('hello?')
     expect(await closed).toEqual({ code: FATAL_CLOSE_CODE, reason: FatalReason.ProtocolError })
   })
 
   it('a first frame that is not Hello closes with 4099 BAD_HELLO', async () => {
-    const ws = await openSocket(`/api/v1/vaults/${newVaultId()}/sync`)
+    const vault = await createTestVault()
+    const ws = await openSocket(`/api/v1/vaults/${vault.vaultId}/sync`, vault.token)
     const closed = closeOf(ws)
     ws.send(new Uint8Array([MessageType.Resume, 0, 0, 0]))
     expect(await closed).toEqual({ code: FATAL_CLOSE_CODE, reason: FatalReason.BadHello })
   })
 
   it('a y-websocket route reaches the same vault: a vault client sees the note by path', async () => {
-    const vaultId = newVaultId()
+    const vault = await createTestVault()
+    const vaultId = vault.vaultId
     const a = new VaultTestClient('device-a')
-    await connectInWorkerd(a, vaultId)
+    await connectInWorkerd(a, vault)
     await a.whenCaughtUp()
     const id = createNote(a, 'Notes/Y.md')
     a.doc(id).getText('content').insert(0, 'abc')
     await a.whenAllAcked()
     // Both spellings of the path name the same note: each socket is answered with the note's state vector.
     for (const path of ['Notes%2FY.md', 'Notes/Y.md']) {
-      const ws = await openSocket(`/api/v1/vaults/${vaultId}/y/${path}`)
+      const ws = await openSocket(`/api/v1/vaults/${vaultId}/y/${path}`, vault.token)
       const first = new Promise<Uint8Array>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no frame on the y socket for ${path}`)), 8_000)
         onFrames(ws, (frame) => {
@@ -171,14 +175,14 @@ describe('VaultDO over real WebSockets', () => {
  * Right after abortAllDurableObjects() the pool occasionally drops a fresh socket (1006) while the
  * aborted instance winds down; a real client reconnects and resends its unacked updates, so does this.
  */
-async function ackedWithReconnect(client: VaultTestClient, vaultId: string): Promise<void> {
+async function ackedWithReconnect(client: VaultTestClient, vault: TestVault): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await client.whenAllAcked()
       return
     } catch (error) {
       if (client.connected || attempt >= 2) throw error
-      await connectInWorkerd(client, vaultId)
+      await connectInWorkerd(client, vault)
     }
   }
 }

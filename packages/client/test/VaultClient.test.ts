@@ -5,7 +5,7 @@ import { DocChannel, ErrorCode, FATAL_CLOSE_CODE, MessageType, SyncStep, decodeM
 import type { DocId, Message } from '@amber/protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { VaultClient } from '../src/index.ts'
+import { VaultClient, VaultError } from '../src/index.ts'
 import type { SocketLike } from '../src/index.ts'
 
 class ScriptedSocket implements SocketLike {
@@ -42,8 +42,8 @@ function setup() {
   return { client, sockets }
 }
 
-function welcome(socket: ScriptedSocket, seq = 0): void {
-  socket.serverSends({ type: MessageType.Welcome, version: 1, epoch: 'e1', headSeq: seq, sessionId: 's' })
+function welcome(socket: ScriptedSocket, seq = 0, lineage = 'L1'): void {
+  socket.serverSends({ type: MessageType.Welcome, version: 1, epoch: 'e1', headSeq: seq, sessionId: 's', lineage })
   socket.serverSends({ type: MessageType.CatchUp, epoch: 'e1', fromSeq: 0, toSeq: seq, entries: [] })
   socket.serverSends({ type: MessageType.CatchUpEnd, cursor: { epoch: 'e1', seq } })
 }
@@ -81,7 +81,7 @@ describe('VaultClient', () => {
     client.stop()
   })
 
-  it('reconnects with its cursor and offline documents in Hello, unacked updates pipelined behind it', () => {
+  it('reconnects with its cursor and offline documents in Hello, unacked updates right behind Welcome', () => {
     vi.useFakeTimers()
     const { client, sockets } = setup()
     client.start()
@@ -96,8 +96,64 @@ describe('VaultClient', () => {
     const [hello, ...rest] = socket.sent
     expect(hello).toMatchObject({ type: MessageType.Hello, deviceId: 'device-1', cursor: { epoch: 'e1', seq: 3 }, subscribeAll: true })
     expect(hello?.type === MessageType.Hello && hello.docs.map((d) => d.docId)).toEqual(['n1'])
-    expect(rest.map((m) => m.type)).toEqual([MessageType.Doc])
+    // Nothing but state vectors before the server's lineage is known.
+    expect(rest).toEqual([])
+    welcome(socket, 3)
     expect(updatesSent(socket)).toEqual([1])
+    client.stop()
+  })
+
+  it('lineage guard: a new server lineage drops local state instead of sending it, and starts over fresh', () => {
+    vi.useFakeTimers()
+    const { client, sockets } = setup()
+    const changes: Array<{ previous: string; current: string; changed: string[]; text: string | undefined }> = []
+    client.on('lineageChanged', (change) =>
+      changes.push({
+        previous: change.previous,
+        current: change.current,
+        changed: [...change.changed],
+        text: change.docs.get('n1')?.getText('content').toString(),
+      }),
+    )
+    client.start()
+    sockets[0]!.onopen?.()
+    welcome(sockets[0]!, 3, 'L1')
+    sockets[0]!.serverCloses(1006, 'gone')
+    client.doc('n1').getText('content').insert(0, 'offline edit')
+    vi.advanceTimersByTime(100)
+    const stale = sockets[1]!
+    stale.onopen?.()
+    welcome(stale, 9, 'L2')
+    expect(updatesSent(stale)).toEqual([])
+    expect(changes).toEqual([{ previous: 'L1', current: 'L2', changed: ['n1'], text: 'offline edit' }])
+    expect(client.hasLocalChanges).toBe(false)
+    expect(client.docs.size).toBe(0)
+    expect(client.lineage).toBe('L2')
+    // A fresh socket at once, with no cursor and nothing to offer.
+    const fresh = sockets[2]!
+    fresh.onopen?.()
+    expect(fresh.sent[0]).toMatchObject({ type: MessageType.Hello, cursor: { epoch: '', seq: 0 }, docs: [] })
+    welcome(fresh, 9, 'L2')
+    expect(client.status).toBe('synced')
+    client.stop()
+  })
+
+  it('same lineage, new epoch: a state-vector resync, local state is merged', () => {
+    const { client, sockets } = setup()
+    client.start()
+    sockets[0]!.onopen?.()
+    welcome(sockets[0]!, 3, 'L1')
+    client.doc('n1').getText('content').insert(0, 'kept')
+    client.flushLocalEdits()
+    sockets[0]!.serverSends({ type: MessageType.Ack, cursor: { epoch: 'e1', seq: 4 }, ranges: [{ first: 1, last: 1 }] })
+    const socket = sockets[0]!
+    socket.sent.length = 0
+    socket.serverSends({ type: MessageType.Welcome, version: 1, epoch: 'e2', headSeq: 0, sessionId: 's2', lineage: 'L1' })
+    socket.serverSends({ type: MessageType.CatchUp, epoch: 'e2', fromSeq: 0, toSeq: 0, entries: [] })
+    socket.serverSends({ type: MessageType.CatchUpEnd, cursor: { epoch: 'e2', seq: 0 } })
+    // The rebuilt server lost n1: the client pushes its whole state of it.
+    expect(updatesSent(socket)).toHaveLength(1)
+    expect(client.lineage).toBe('L1')
     client.stop()
   })
 
@@ -125,7 +181,8 @@ describe('VaultClient', () => {
     client.stop()
   })
 
-  it('drops an update the server rejected for good and reports it', async () => {
+  it('parks an update the server rejected for good: reported, not resent, kept in the doc, whenSynced rejects', async () => {
+    vi.useFakeTimers()
     const { client, sockets } = setup()
     const errors: string[] = []
     client.on('error', (error) => errors.push(error.code))
@@ -133,12 +190,77 @@ describe('VaultClient', () => {
     const socket = sockets[0]!
     socket.onopen?.()
     welcome(socket)
-    client.doc('n1').getText('content').insert(0, 'x')
-    await endOfTurn()
-    socket.serverSends({ type: MessageType.Error, docId: 'n1', clientSeq: 1, code: ErrorCode.UpdateTooLarge, message: 'too big' })
-    expect(errors).toEqual([ErrorCode.UpdateTooLarge])
+    const text = client.doc('n1').getText('content')
+    text.insert(0, 'x')
+    await Promise.resolve()
+    const synced = client.whenSynced()
+    socket.serverSends({ type: MessageType.Error, docId: 'n1', clientSeq: 1, code: ErrorCode.FrameTooLarge, message: 'too big' })
+    expect(errors).toEqual([ErrorCode.FrameTooLarge])
+    await expect(synced).rejects.toMatchObject({ code: ErrorCode.FrameTooLarge, docId: 'n1' })
+    await expect(client.whenDocSynced('n1')).rejects.toMatchObject({ code: ErrorCode.FrameTooLarge })
     expect(client.unacked).toBe(0)
+    expect(client.hasLocalChanges).toBe(true)
+    expect(client.status).toBe('synced')
+    expect(text.toString()).toBe('x')
+    socket.serverCloses(1006, 'gone')
+    vi.advanceTimersByTime(100)
+    sockets[1]!.onopen?.()
+    welcome(sockets[1]!)
+    expect(updatesSent(sockets[1]!)).toEqual([])
+    client.retryRejected()
+    expect(updatesSent(sockets[1]!)).toEqual([1])
     client.stop()
+  })
+
+  it('RATE_LIMITED keeps the update and resends it after a backoff that does not reset', () => {
+    vi.useFakeTimers()
+    const { client, sockets } = setup()
+    client.start()
+    sockets[0]!.onopen?.()
+    welcome(sockets[0]!)
+    client.doc('n1').getText('content').insert(0, 'x')
+    client.flushLocalEdits()
+    for (let i = 0; i < 3; i++) {
+      const socket = sockets.at(-1)!
+      socket.serverSends({ type: MessageType.Error, docId: 'n1', clientSeq: 1, code: ErrorCode.RateLimited, message: 'slow down' })
+      socket.serverCloses(1008, 'RATE_LIMITED')
+      const before = sockets.length
+      // 10 ms, 20 ms, 40 ms ceilings with jitter 0.5: 7.5, 15, 30 ms.
+      vi.advanceTimersByTime(7.5 * 2 ** i - 1)
+      expect(sockets).toHaveLength(before)
+      vi.advanceTimersByTime(1)
+      expect(sockets).toHaveLength(before + 1)
+      sockets.at(-1)!.onopen?.()
+      welcome(sockets.at(-1)!)
+      expect(updatesSent(sockets.at(-1)!)).toEqual([1])
+    }
+    client.stop()
+  })
+
+  it('a fatal close from a failed connect (401 on the ticket) stops; TOKEN_EXPIRED and REVOKED too', async () => {
+    const fatal: string[] = []
+    let fail = true
+    const sockets: ScriptedSocket[] = []
+    const client = new VaultClient({
+      deviceId: 'd',
+      connect: async () => {
+        if (fail) throw new VaultError('UNAUTHORIZED', 'ticket 401', { fatal: true })
+        const socket = new ScriptedSocket()
+        sockets.push(socket)
+        return socket
+      },
+    })
+    client.on('fatal', (reason) => fatal.push(reason))
+    client.start()
+    await vi.waitFor(() => expect(fatal).toEqual(['UNAUTHORIZED']))
+    expect(client.status).toBe('offline')
+    fail = false
+    client.reconnectNow()
+    await vi.waitFor(() => expect(sockets).toHaveLength(1))
+    sockets[0]!.onopen?.()
+    sockets[0]!.serverCloses(FATAL_CLOSE_CODE, 'TOKEN_EXPIRED')
+    expect(fatal).toEqual(['UNAUTHORIZED', 'TOKEN_EXPIRED'])
+    expect(client.status).toBe('offline')
   })
 
   it('does not reconnect after the fatal close code, and does with backoff after any other', () => {

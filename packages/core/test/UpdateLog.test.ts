@@ -438,3 +438,85 @@ describe('UpdateLog rebuild and integrity', () => {
     await expectIntegrityError(log.loadInto('n', new Y.Doc()), segment)
   })
 })
+
+describe('UpdateLog stored bytes and lineage', () => {
+  /** What storage really holds for documents: hot log rows and cold segments and snapshots. */
+  async function documentBytes(hot: MemoryStorageAdapter, cold: MemoryStorageAdapter): Promise<number> {
+    let bytes = 0
+    for (const { data } of await hot.loadRange(hotKeys.logAll)) bytes += data.length
+    for (const { data } of await cold.loadRange(coldKeys.docsPrefix)) bytes += data.length
+    return bytes
+  }
+
+  it('storedBytes and docBytes follow appends, commits, flushes and compaction exactly', async () => {
+    const { log, hot, cold } = await openLog()
+    const a = new Editor()
+    const b = new Editor()
+    const first = a.insert('x'.repeat(300))
+    log.append('a', first)
+    log.append('b', b.insert('y'.repeat(50)))
+    // Not yet committed: the updates count (framing included), so a burst cannot slip past a limit before its commit.
+    expect(log.docBytes('a')).toBe(log.appendCost(first.length))
+    expect(log.storedBytes).toBe(log.appendCost(first.length) + log.appendCost(b.updates[0]!.length))
+    await log.whenCommitted()
+    const check = async (): Promise<void> => {
+      expect(log.storedBytes).toBe(await documentBytes(hot, cold))
+      expect(log.docBytes('a') + log.docBytes('b')).toBe(log.storedBytes)
+    }
+    await check()
+    await log.flush('a')
+    await check()
+    log.append('a', a.delete(0, 290))
+    await log.whenCommitted()
+    await log.flush('a')
+    expect(await log.compact('a')).toBe('done')
+    await check()
+    expect(log.docBytes('a')).toBeLessThan(first.length) // the snapshot holds ten characters
+    expect(log.docBytes('missing')).toBe(0)
+  })
+
+  it('after a rebuild from cold storage, loading a document learns the sizes R2 does not list', async () => {
+    const { log, cold } = await openLog()
+    const editor = new Editor()
+    log.append('n', editor.insert('z'.repeat(500)))
+    await log.whenCommitted()
+    await log.flush('n')
+    const before = log.docBytes('n')
+    const rebuilt = await openLog({ hot: new MemoryStorageAdapter(), cold })
+    expect(rebuilt.log.docBytes('n')).toBe(0)
+    await rebuilt.log.loadInto('n', new Y.Doc())
+    expect(rebuilt.log.docBytes('n')).toBe(before)
+    expect(rebuilt.log.storedBytes).toBe(before)
+  })
+
+  it('the lineage is minted once, kept in hot and cold, survives a hot-storage loss, and is new only when both are empty', async () => {
+    const { log, hot, cold } = await openLog()
+    const lineage = log.lineage
+    expect(lineage).toMatch(/^[A-Za-z0-9_-]{12}$/)
+    expect(new TextDecoder().decode(await hot.load(hotKeys.lineage))).toBe(lineage)
+    expect(new TextDecoder().decode(await cold.load(coldKeys.lineage))).toBe(lineage)
+    // A restart keeps epoch and lineage.
+    const restarted = await openLog({ hot, cold })
+    expect([restarted.log.epoch, restarted.log.lineage]).toEqual([log.epoch, lineage])
+    // Hot storage lost, rebuilt from cold: same history (lineage), new epoch.
+    const rebuilt = await openLog({ hot: new MemoryStorageAdapter(), cold })
+    expect(rebuilt.log.lineage).toBe(lineage)
+    expect(rebuilt.log.epoch).not.toBe(log.epoch)
+    // Both empty: a new vault, a new lineage.
+    const fresh = await openLog()
+    expect(fresh.log.lineage).not.toBe(lineage)
+  })
+
+  it('a crash between the two lineage writes leaves it in cold storage, where the next open finds it', async () => {
+    const cold = new MemoryStorageAdapter()
+    const failing = new MemoryStorageAdapter({
+      beforeCommit: (batch) => {
+        if (batch.save?.some((chunk) => chunk.key === hotKeys.lineage)) throw new Error('crash')
+      },
+    })
+    await expect(openLog({ hot: failing, cold })).rejects.toThrow('crash')
+    const written = new TextDecoder().decode(await cold.load(coldKeys.lineage))
+    const reopened = await openLog({ hot: new MemoryStorageAdapter(), cold })
+    expect(reopened.log.lineage).toBe(written)
+  })
+})

@@ -14,16 +14,17 @@ import {
   encodeYAwareness,
   encodeYSync,
 } from '@amber/protocol'
-import type { DocId, Message, MessageOf } from '@amber/protocol'
+import type { DocId, MessageOf } from '@amber/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { MemoryStorageAdapter } from '../src/storage/MemoryStorageAdapter.ts'
 import { resolvePath } from '../src/tree/resolvePath.ts'
 import type { VaultRoom } from '../src/room/VaultRoom.ts'
-import { FakeConnection, NO_CURSOR, helloFrame, joinVault, openRoom, updateFrame } from './support/roomHarness.ts'
+import { FakeConnection, NO_CURSOR, connect, helloFrame, joinVault, openRoom, updateFrame } from './support/roomHarness.ts'
 import type { RoomHarness } from './support/roomHarness.ts'
 import { Editor } from './support/Editor.ts'
+import { ackedSeqs, errors, replay, syncFrames, types } from './support/frames.ts'
 
 const rooms: VaultRoom[] = []
 async function room(options: Parameters<typeof openRoom>[0] = {}): Promise<RoomHarness> {
@@ -35,47 +36,18 @@ afterEach(() => {
   for (const r of rooms.splice(0)) r.dispose()
 })
 
-function types(messages: Message[]): number[] {
-  return messages.map((message) => message.type)
-}
-
-function syncFrames(conn: FakeConnection, docId: string): Array<MessageOf<typeof MessageType.Doc>> {
-  return conn.ofType(MessageType.Doc).filter((m) => m.docId === docId && m.body.channel === DocChannel.Sync)
-}
-
-function ackedSeqs(conn: FakeConnection): number[] {
-  const seqs: number[] = []
-  for (const ack of conn.ofType(MessageType.Ack)) for (const range of ack.ranges) for (let s = range.first; s <= range.last; s++) seqs.push(s)
-  return seqs
-}
-
-function errors(conn: FakeConnection): Array<MessageOf<typeof MessageType.Error>> {
-  return conn.ofType(MessageType.Error)
-}
-
-/** Applies every Doc/sync update and CatchUpDoc for `docId` a socket received to a fresh document. */
-function replay(conn: FakeConnection, docId: string, into = new Y.Doc()): Y.Doc {
-  for (const message of conn.messages()) {
-    if (message.type === MessageType.CatchUpDoc && message.docId === docId) Y.applyUpdate(into, message.update)
-    if (message.type === MessageType.Doc && message.docId === docId && message.body.channel === DocChannel.Sync) {
-      const { sync } = message.body
-      if (sync.step !== SyncStep.Step1) Y.applyUpdate(into, sync.update)
-    }
-  }
-  return into
-}
-
 describe('VaultRoom handshake', () => {
   it('Hello is answered by Welcome, CatchUp and CatchUpEnd', async () => {
     const h = await room()
     const conn = new FakeConnection('a')
-    h.room.connect(conn, { kind: 'vault' })
+    connect(h, conn)
     await h.room.receive(conn, helloFrame())
     await h.room.whenIdle()
     const messages = conn.messages()
     expect(types(messages)).toEqual([MessageType.Welcome, MessageType.CatchUp, MessageType.CatchUpEnd])
     const [welcome, catchUp, end] = messages as [MessageOf<2>, MessageOf<3>, MessageOf<5>]
-    expect(welcome).toMatchObject({ version: 1, epoch: h.room.epoch, headSeq: 0 })
+    expect(welcome).toMatchObject({ version: 1, epoch: h.room.epoch, headSeq: 0, lineage: h.room.lineage })
+    expect(h.room.lineage).not.toBe('')
     expect(catchUp).toMatchObject({ epoch: h.room.epoch, fromSeq: 0, toSeq: 0, entries: [] })
     expect(end.cursor).toEqual({ epoch: h.room.epoch, seq: 0 })
     expect(conn.state).toMatchObject({ kind: 'vault', hello: { deviceId: 'device', version: 1, subscribeAll: true } })
@@ -87,7 +59,7 @@ describe('VaultRoom handshake', () => {
     const subscribe = encodeMessage({ type: MessageType.Subscribe, docId: 'n' as DocId, stateVector: Uint8Array.of(0) })
     for (const frame of [subscribe, Uint8Array.of(0xff, 0xff), new Uint8Array(0), helloFrame().subarray(0, 3)]) {
       const conn = new FakeConnection('bad')
-      h.room.connect(conn, { kind: 'vault' })
+      connect(h, conn)
       await h.room.receive(conn, frame)
       expect(conn.closed).toEqual({ code: FATAL_CLOSE_CODE, reason: FatalReason.BadHello })
       expect(conn.frames).toEqual([])
@@ -99,19 +71,19 @@ describe('VaultRoom handshake', () => {
     const h = await room()
     for (const versions of [[2, 3], [], [0]]) {
       const conn = new FakeConnection('old')
-      h.room.connect(conn, { kind: 'vault' })
+      connect(h, conn)
       await h.room.receive(conn, helloFrame({ versions }))
       expect(conn.closed).toEqual({ code: FATAL_CLOSE_CODE, reason: FatalReason.UnsupportedVersion })
     }
     // A Hello listing a million versions is handled (a spread into Math.max overflowed the stack).
     const flood = new FakeConnection('flood')
-    h.room.connect(flood, { kind: 'vault' })
+    connect(h, flood)
     await h.room.receive(flood, helloFrame({ versions: new Array<number>(1_000_000).fill(1) }))
     expect(flood.closed).toBeUndefined()
     expect(flood.ofType(MessageType.Welcome)[0]!.version).toBe(1)
     // The highest common version wins.
     const conn = new FakeConnection('new')
-    h.room.connect(conn, { kind: 'vault' })
+    connect(h, conn)
     await h.room.receive(conn, helloFrame({ versions: [7, 1, 9] }))
     expect(conn.ofType(MessageType.Welcome)[0]!.version).toBe(1)
   })
@@ -167,7 +139,7 @@ describe('VaultRoom updates', () => {
     const editor = new Editor()
     const pending = h.room.receive(a, updateFrame('note1', editor.insert('x'), 1))
     const b = new FakeConnection('b')
-    h.room.connect(b, { kind: 'vault' })
+    connect(h, b)
     const hello = h.room.receive(b, helloFrame())
     await Promise.all([pending, hello])
     await h.room.whenIdle()
@@ -216,7 +188,7 @@ describe('VaultRoom updates', () => {
       [updateFrame('n', new Editor().insert('truncated').subarray(0, 6), 12), ErrorCode.MalformedUpdate, 12],
       [updateFrame('n', new Uint8Array(0), 13), ErrorCode.EmptyUpdate, 13],
       [updateFrame('n', tooLarge, 14), ErrorCode.UpdateTooLarge, 14],
-      [updateFrame('n', new Uint8Array(400), 15), ErrorCode.UpdateTooLarge, 0], // frame over maxFrameBytes
+      [updateFrame('n', new Uint8Array(400), 15), ErrorCode.FrameTooLarge, 0], // frame over maxFrameBytes
       [updateFrame('n', tooManyStructs, 16), ErrorCode.TooManyStructs, 16],
       [updateFrame('../etc', new Editor().insert('z'), 17), ErrorCode.BadDocId, 17],
       [encodeMessage({ type: MessageType.Ack, cursor: NO_CURSOR, ranges: [] }), ErrorCode.MalformedFrame, 0],
@@ -362,7 +334,7 @@ describe('VaultRoom y-websocket sessions', () => {
     const vault = await joinVault(h, 'vault')
     vault.clear()
     const y = new FakeConnection('y')
-    h.room.connect(y, { kind: 'y', path: 'Notes/A.md' })
+    connect(h, y, { kind: 'y', path: 'Notes/A.md' })
     await h.room.whenIdle()
     const first = y.yFrames()
     expect(first).toHaveLength(1)
@@ -396,7 +368,7 @@ describe('VaultRoom y-websocket sessions', () => {
 
     // A second socket on the same path binds to the same note.
     const again = new FakeConnection('y2')
-    h.room.connect(again, { kind: 'y', path: 'Notes/A.md' })
+    connect(h, again, { kind: 'y', path: 'Notes/A.md' })
     await h.room.whenIdle()
     expect((again.state as { docId: string }).docId).toBe(docId)
   })

@@ -49,6 +49,7 @@ export function writeMessage(encoder: encoding.Encoder, message: Message): void 
       encoding.writeVarString(encoder, message.epoch)
       encoding.writeVarUint(encoder, message.headSeq)
       encoding.writeVarString(encoder, message.sessionId)
+      encoding.writeVarString(encoder, message.lineage)
       return
     case MessageType.CatchUp:
       encoding.writeVarString(encoder, message.epoch)
@@ -208,7 +209,8 @@ export function readMessage(decoder: decoding.Decoder): Message {
       const version = readUint(decoder)
       const epoch = readString(decoder)
       const headSeq = readUint(decoder)
-      return { type, version, epoch, headSeq, sessionId: readString(decoder) }
+      const sessionId = readString(decoder)
+      return { type, version, epoch, headSeq, sessionId, lineage: readString(decoder) }
     }
     case MessageType.CatchUp: {
       const epoch = readString(decoder)

@@ -39,8 +39,15 @@ export const FatalReason = {
   Forbidden: 'FORBIDDEN',
   ProtocolError: 'PROTOCOL_ERROR',
   VaultGone: 'VAULT_GONE',
+  /** The session's access token expired while the socket was open; reconnect with a fresh one. */
+  TokenExpired: 'TOKEN_EXPIRED',
+  /** The host revoked the token (or the device) the session was opened with. */
+  Revoked: 'REVOKED',
 } as const
 export type FatalReason = (typeof FatalReason)[keyof typeof FatalReason]
+
+/** Close code (policy violation, retryable) for a socket over its message rate; the reason is `RATE_LIMITED`. */
+export const RATE_LIMITED_CLOSE_CODE = 1008
 
 /** Codes of non-fatal `Error` frames: the named message was neither applied nor stored. */
 export const ErrorCode = {
@@ -52,6 +59,13 @@ export const ErrorCode = {
   MissingDependencies: 'MISSING_DEPENDENCIES',
   BadDocId: 'BAD_DOC_ID',
   NotSubscribed: 'NOT_SUBSCRIBED',
+  /** The session's role may read but not write. */
+  ReadOnly: 'READ_ONLY',
+  FrameTooLarge: 'FRAME_TOO_LARGE',
+  DocTooLarge: 'DOC_TOO_LARGE',
+  QuotaExceeded: 'QUOTA_EXCEEDED',
+  /** Sent just before the socket is closed with the retryable code 1008 `RATE_LIMITED`. */
+  RateLimited: 'RATE_LIMITED',
   Internal: 'INTERNAL',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

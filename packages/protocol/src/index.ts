@@ -7,6 +7,7 @@ export {
   HelloFlags,
   FATAL_CLOSE_CODE,
   FatalReason,
+  RATE_LIMITED_CLOSE_CODE,
   ErrorCode,
   TREE_DOC_ID,
 } from './constants.ts'
@@ -24,6 +25,7 @@ export {
   assertNever,
 } from './codec.ts'
 export { isDocId } from './docId.ts'
+export { VaultRole, canWrite } from './VaultRole.ts'
 export { createSeqRanges } from './seqRanges.ts'
 export { mergeUpdatesInTree } from './mergeUpdatesInTree.ts'
 export { YMessageType, encodeYSync, encodeYAwareness, decodeYFrame } from './yWebsocket.ts'

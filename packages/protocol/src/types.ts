@@ -46,6 +46,8 @@ export type Message =
       readonly epoch: string
       readonly headSeq: number
       readonly sessionId: string
+      /** The vault's history id: a different lineage is a different history (see PROTOCOL.md). */
+      readonly lineage: string
     }
   | {
       readonly type: typeof MessageType.CatchUp

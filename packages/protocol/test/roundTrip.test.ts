@@ -1,11 +1,13 @@
 // Seeded round-trips: every frame type, random contents → encode → decode → deep-equal.
 
+import * as encoding from 'lib0/encoding'
 import * as prng from 'lib0/prng'
 import { describe, expect, it } from 'vitest'
 import { DocChannel, MessageType, SyncStep } from '../src/constants.ts'
-import { decodeMessage, encodeMessage } from '../src/codec.ts'
+import { ProtocolDecodeError, decodeMessage, encodeMessage } from '../src/codec.ts'
 import { createSeqRanges } from '../src/seqRanges.ts'
 import type { DocId, Message } from '../src/types.ts'
+import { VaultRole, canWrite } from '../src/VaultRole.ts'
 import { decodeYFrame, encodeYAwareness, encodeYSync } from '../src/yWebsocket.ts'
 import { ALL_TYPES, arbBytes, arbMessage, arbSync, comparable } from './support/arbitrary.ts'
 import { forEachSeed } from './support/seeded.ts'
@@ -38,13 +40,37 @@ describe('vault frames round-trip', () => {
     const cases: Message[] = [
       { type: MessageType.Hello, versions: [], deviceId: '' as never, cursor: { epoch: '', seq: 0 }, subscribeAll: false, docs: [] },
       { type: MessageType.Hello, versions: [max, 0, 1], deviceId: 'dévice-🦊' as never, cursor: { epoch: 'é', seq: max }, subscribeAll: true, docs: [{ docId: 'tree' as DocId, stateVector: new Uint8Array() }] },
-      { type: MessageType.Welcome, version: max, epoch: '日本語', headSeq: max, sessionId: '\u0000' },
+      { type: MessageType.Welcome, version: max, epoch: '日本語', headSeq: max, sessionId: '\u0000', lineage: '' },
       { type: MessageType.CatchUp, epoch: '', fromSeq: max, toSeq: max, entries: [] },
       { type: MessageType.Ack, cursor: { epoch: 'e', seq: max }, ranges: [{ first: max, last: max }, { first: 0, last: max }] },
       { type: MessageType.Error, docId: '', clientSeq: max, code: 'INTERNAL', message: 'x'.repeat(4096) },
       { type: MessageType.CatchUpDoc, docId: 'a' as DocId, update: new Uint8Array(1 << 20).fill(0xff) },
     ]
     for (const message of cases) expect(comparable(decodeMessage(encodeMessage(message)))).toEqual(comparable(message))
+  })
+
+  it('Welcome carries the lineage after the session id, and a Welcome without it is refused', () => {
+    const welcome: Message = { type: MessageType.Welcome, version: 1, epoch: 'ep', headSeq: 300, sessionId: 'sess', lineage: 'lin-Ω' }
+    const frame = encodeMessage(welcome)
+    const expected = encoding.createEncoder()
+    encoding.writeVarUint(expected, MessageType.Welcome)
+    encoding.writeVarUint(expected, 1)
+    encoding.writeVarString(expected, 'ep')
+    encoding.writeVarUint(expected, 300)
+    encoding.writeVarString(expected, 'sess')
+    encoding.writeVarString(expected, 'lin-Ω')
+    expect(frame).toEqual(encoding.toUint8Array(expected))
+    expect(decodeMessage(frame)).toEqual(welcome)
+    const withoutLineage = frame.subarray(0, frame.length - (1 + new TextEncoder().encode('lin-Ω').length))
+    expect(() => decodeMessage(withoutLineage)).toThrow(ProtocolDecodeError)
+  })
+
+  it('only owners and editors may write', () => {
+    expect(Object.values(VaultRole).map((role) => [role, canWrite(role)])).toEqual([
+      ['owner', true],
+      ['editor', true],
+      ['viewer', false],
+    ])
   })
 
   it('a string starting with U+FEFF keeps its byte-order mark', () => {

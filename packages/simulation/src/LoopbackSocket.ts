@@ -3,12 +3,19 @@
 // ordering across sockets, drops and duplicates, and can cut a socket mid-flight.
 
 import type { SocketLike } from '@amber/client'
-import type { ConnectRoute, Connection, SessionState, VaultRoom } from '@amber/core'
+import { createSessionId } from '@amber/core'
+import type { ConnectRoute, Connection, SessionAccess, SessionState, VaultRoom } from '@amber/core'
+import { VaultRole } from '@amber/protocol'
+
+/** What an in-process socket is granted unless a test says otherwise: it stands for the vault's owner. */
+export const LOOPBACK_ACCESS: SessionAccess = { role: VaultRole.Owner, tokenId: 'loopback' }
 
 export interface LoopbackOptions {
   /** The room the socket reaches when it opens (looked up then, so a restarted room is used). */
   readonly room: () => VaultRoom | undefined
   readonly route?: ConnectRoute
+  /** What the host's authentication granted; {@link LOOPBACK_ACCESS} by default. */
+  readonly access?: SessionAccess
   /** Deliver frames on a microtask instead of waiting for `deliver` calls. */
   readonly autoFlush?: boolean
   readonly onActivity?: () => void
@@ -53,7 +60,7 @@ export class LoopbackSocket implements SocketLike {
       return
     }
     this.room = room
-    room.connect(this.connection, this.options.route ?? { kind: 'vault' })
+    room.connect(this.connection, this.options.route ?? { kind: 'vault' }, createSessionId(), this.options.access ?? LOOPBACK_ACCESS)
     this.onopen?.()
   }
 

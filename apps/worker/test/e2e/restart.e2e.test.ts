@@ -10,6 +10,7 @@ import { VaultTestClient } from '../support/VaultTestClient.ts'
 import { createNote, expectSameDoc, noteId, sameStateVector, textOf } from '../support/vaultHelpers.ts'
 import { connectOverWs } from './support/connectOverWs.ts'
 import { WranglerDev } from '../../local/WranglerDev.ts'
+import type { CreatedVault } from '../../local/WranglerDev.ts'
 
 const servers: WranglerDev[] = []
 const sockets: WebSocket[] = []
@@ -30,8 +31,8 @@ async function start(persistTo: string): Promise<WranglerDev> {
   return server
 }
 
-async function connect(client: VaultTestClient, server: WranglerDev, vaultId: string): Promise<void> {
-  sockets.push(await connectOverWs(client, `${server.wsOrigin}/api/v1/vaults/${vaultId}/sync`))
+async function connect(client: VaultTestClient, server: WranglerDev, vault: CreatedVault): Promise<void> {
+  sockets.push(await connectOverWs(client, `${server.wsOrigin}/api/v1/vaults/${vault.vaultId}/sync`, vault.token))
   await client.whenCaughtUp(15_000)
 }
 
@@ -39,13 +40,14 @@ describe('wrangler dev, killed and restarted between edits', () => {
   it('loses nothing that was acked, and offline edits arrive after the restart', async () => {
     const persistTo = await mkdtemp(path.join(tmpdir(), 'amber-e2e-'))
     dirs.push(persistTo)
-    const vaultId = `e2e-${Date.now()}`
     const a = new VaultTestClient('device-a')
     const b = new VaultTestClient('device-b')
 
     let server = await start(persistTo)
-    await connect(a, server, vaultId)
-    await connect(b, server, vaultId)
+    // The registry lives in the persisted D1 too: the vault and its token survive every restart.
+    const vault = await server.createVault('restart')
+    await connect(a, server, vault)
+    await connect(b, server, vault)
     const id = createNote(a, 'Journal/Today.md')
     const text = a.doc(id).getText('content')
     text.insert(0, 'first. ')
@@ -59,8 +61,8 @@ describe('wrangler dev, killed and restarted between edits', () => {
       text.insert(text.length, `a offline ${round}. `)
       b.doc(id).getText('content').insert(0, `b offline ${round}. `)
       server = await start(persistTo)
-      await connect(a, server, vaultId)
-      await connect(b, server, vaultId)
+      await connect(a, server, vault)
+      await connect(b, server, vault)
       await Promise.all([a.whenAllAcked(15_000), b.whenAllAcked(15_000)])
       await a.waitFor(() => sameStateVector(a, b, id), 'a and b to converge', 15_000)
       await b.waitFor(() => sameStateVector(a, b, id), 'a and b to converge', 15_000)
@@ -71,7 +73,7 @@ describe('wrangler dev, killed and restarted between edits', () => {
     await server.kill()
     server = await start(persistTo)
     const fresh = new VaultTestClient('device-fresh')
-    await connect(fresh, server, vaultId)
+    await connect(fresh, server, vault)
     await fresh.waitFor(() => noteId(fresh, 'Journal/Today.md') === id && textOf(fresh, id) === textOf(a, id), 'the whole note')
     expectSameDoc(fresh.doc(id), a.doc(id), 'note from storage alone')
     expectSameDoc(fresh.tree, a.tree, 'tree from storage alone')

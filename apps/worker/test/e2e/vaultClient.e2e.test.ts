@@ -50,9 +50,10 @@ describe('VaultClient across server crashes', () => {
     persistTo = await mkdtemp(path.join(tmpdir(), 'amber-e2e-client-'))
     let server = await WranglerDev.start({ persistTo })
     servers.push(server)
-    const vaultId = `e2e-client-${Date.now()}`
+    const { vaultId, token } = await server.createVault('client e2e')
     // Each (re)connect dials wherever the server currently listens.
-    const connect = (): SocketLike => new WebSocket(`${server.wsOrigin}/api/v1/vaults/${vaultId}/sync`) as unknown as SocketLike
+    const connect = (): SocketLike =>
+      new WebSocket(`${server.wsOrigin}/api/v1/vaults/${vaultId}/sync`, { headers: { Authorization: `Bearer ${token}` } }) as unknown as SocketLike
     const a = new VaultClient({ connect, deviceId: 'device-a', reconnect: { minDelayMs: 50, maxDelayMs: 500 } })
     const b = new VaultClient({ connect, deviceId: 'device-b', reconnect: { minDelayMs: 50, maxDelayMs: 500 } })
     clients.push(a, b)

@@ -9,7 +9,7 @@ import type { FaultInjector } from './commitSteps.ts'
 import { decodeDocIndex, encodeDocIndex } from './docIndex.ts'
 import type { DocIndex, SegmentRef, SnapshotRef } from './docIndex.ts'
 import { IntegrityError, sha256Hex, verifySha256 } from './integrity.ts'
-import { decodeLogEntries, decodeSegment, encodeLogEntries, encodeSegment } from './logEntries.ts'
+import { LOG_ENTRY_OVERHEAD, decodeLogEntries, decodeSegment, encodeLogEntries, encodeSegment } from './logEntries.ts'
 import type { LogEntry } from './logEntries.ts'
 import { coldKeys, hotKeys, parseColdKey, parseHotLogKey } from './storageKeys.ts'
 
@@ -89,14 +89,23 @@ export class UpdateLog {
   private committed: number
   /** Loads, catch-up reads, flushes and compactions of one document never interleave. */
   private readonly docLocks = new Map<string, Promise<unknown>>()
+  /** Bytes the catalog accounts for (snapshots, segments, hot rows), over every document. */
+  private catalogBytes = 0
+  /** What updates appended but not yet committed will cost once written (see {@link UpdateLog.appendCost}). */
+  private uncommittedBytes = 0
 
   private constructor(
     private readonly options: UpdateLogOptions,
     readonly epoch: string,
+    /** The vault's history id: survives a rebuild from cold storage (a new epoch), never reused by another vault. */
+    readonly lineage: string,
     private readonly catalog: Map<string, CatalogEntry>,
   ) {
     let head = 0
-    for (const entry of catalog.values()) head = Math.max(head, entry.lastSeq)
+    for (const entry of catalog.values()) {
+      head = Math.max(head, entry.lastSeq)
+      this.catalogBytes += bytesOf(entry)
+    }
     this.committed = head
     this.nextSeq = head + 1
   }
@@ -105,10 +114,11 @@ export class UpdateLog {
   static async open(options: UpdateLogOptions): Promise<UpdateLog> {
     const { hot, cold } = options
     const catalog = new Map<string, CatalogEntry>()
+    const lineage = await openLineage(hot, cold)
     const epochBytes = await hot.load(hotKeys.epoch)
     if (!epochBytes) {
       await rebuildIndexFromCold(hot, cold)
-      const epoch = createEpoch()
+      const epoch = createRandomId()
       await hot.commit({ save: [{ key: hotKeys.epoch, data: new TextEncoder().encode(epoch) }] })
       return UpdateLog.open(options)
     }
@@ -130,7 +140,39 @@ export class UpdateLog {
       entry.lastSeq = Math.max(entry.lastSeq, parsed.last)
       entry.oldestHotAt ??= now
     }
-    return new UpdateLog(options, new TextDecoder().decode(epochBytes), catalog)
+    return new UpdateLog(options, new TextDecoder().decode(epochBytes), lineage, catalog)
+  }
+
+  /**
+   * Bytes stored for every document: snapshots, segments, hot rows, and updates not yet committed (at
+   * their {@link UpdateLog.appendCost}). After a rebuild from cold storage a document's cold objects
+   * count from its first load on (R2 lists keys without sizes).
+   */
+  get storedBytes(): number {
+    return this.catalogBytes + this.uncommittedBytes
+  }
+
+  /** Bytes stored for one document (snapshot plus log tail, committed or not). */
+  docBytes(docId: string): number {
+    const entry = this.catalog.get(docId)
+    let bytes = entry ? bytesOf(entry) : 0
+    for (const batch of [this.inFlight, this.openBatch]) {
+      for (const { update } of batch?.entries.get(docId) ?? []) bytes += this.appendCost(update.length)
+    }
+    return bytes
+  }
+
+  /** What appending an update of `updateBytes` adds to the stored bytes, at most (its row framing included). */
+  appendCost(updateBytes: number): number {
+    return updateBytes + LOG_ENTRY_OVERHEAD
+  }
+
+  /** Runs a change to a document's catalog entry and keeps the byte total in step with it. */
+  private account<T>(entry: CatalogEntry, change: () => T): T {
+    const before = bytesOf(entry)
+    const result = change()
+    this.catalogBytes += bytesOf(entry) - before
+    return result
   }
 
   /** The highest sequence number whose commit is durable. */
@@ -180,6 +222,7 @@ export class UpdateLog {
     let entries = this.openBatch.entries.get(docId)
     if (!entries) this.openBatch.entries.set(docId, (entries = []))
     entries.push({ seq, update })
+    this.uncommittedBytes += this.appendCost(update.length)
     this.scheduleCommit()
     return seq
   }
@@ -248,10 +291,11 @@ export class UpdateLog {
       const at = now()
       for (const [docId, row] of written) {
         const entry = catalogEntry(this.catalog, docId)
-        entry.hotRows.push(row)
+        this.account(entry, () => entry.hotRows.push(row))
         entry.lastSeq = Math.max(entry.lastSeq, row.last)
         entry.oldestHotAt ??= at
       }
+      for (const entries of batch.entries.values()) for (const { update } of entries) this.uncommittedBytes -= this.appendCost(update.length)
       this.committed = Math.max(this.committed, maxSeq)
       this.inFlight = undefined
       batch.resolve()
@@ -279,11 +323,12 @@ export class UpdateLog {
     const entry = this.catalog.get(docId)
     const [snapshot, segments, rows] = await Promise.all([
       entry?.snapshot ? this.loadSnapshot(entry.snapshot.key) : undefined,
-      Promise.all((entry?.segments ?? []).map((segment) => this.loadSegment(segment.key))),
+      Promise.all((entry?.segments ?? []).map((segment) => this.loadSegmentWithSize(segment.key))),
       this.options.hot.loadRange(hotKeys.logPrefix(docId)),
     ])
+    if (entry) this.learnColdSizes(entry, snapshot, segments)
     const tail: Uint8Array[] = []
-    for (const entries of segments) for (const { update } of entries) tail.push(update)
+    for (const { entries } of segments) for (const { update } of entries) tail.push(update)
     for (const row of rows) for (const { update } of decodeLogEntries(row.data)) tail.push(update)
     for (const { update } of pending) tail.push(update)
     Y.transact(
@@ -324,12 +369,27 @@ export class UpdateLog {
   }
 
   private async loadSegment(key: string): Promise<LogEntry[]> {
+    return (await this.loadSegmentWithSize(key)).entries
+  }
+
+  private async loadSegmentWithSize(key: string): Promise<{ entries: LogEntry[]; bytes: number }> {
     const parsed = parseColdKey(key)
     if (parsed?.kind !== 'segment') throw new IntegrityError(`not a segment key: ${key}`)
     const data = await this.options.cold.load(key)
     if (!data) throw new IntegrityError(`segment ${key} is missing from cold storage`)
     await verifySha256(key, data, parsed.sha)
-    return decodeSegment(data)
+    return { entries: decodeSegment(data), bytes: data.length }
+  }
+
+  /**
+   * An index rebuilt from cold storage does not know object sizes (R2 lists keys only); a load learns
+   * them. Called under the document lock, so `entry` still lists exactly the objects just read.
+   */
+  private learnColdSizes(entry: CatalogEntry, snapshot: Uint8Array | undefined, segments: ReadonlyArray<{ bytes: number }>): void {
+    this.account(entry, () => {
+      if (entry.snapshot && snapshot) entry.snapshot = { ...entry.snapshot, bytes: snapshot.length }
+      entry.segments = entry.segments.map((segment, i) => ({ ...segment, bytes: segments[i]!.bytes }))
+    })
   }
 
   private async loadSnapshot(key: string): Promise<Uint8Array> {
@@ -423,9 +483,11 @@ export class UpdateLog {
       save: [{ key: hotKeys.index(docId), data: encodeDocIndex(index) }],
       remove: rows.map((row) => row.key),
     })
-    entry.segments.push(segment)
     const flushed = new Set(rows.map((row) => row.key))
-    entry.hotRows = entry.hotRows.filter((row) => !flushed.has(row.key))
+    this.account(entry, () => {
+      entry.segments.push(segment)
+      entry.hotRows = entry.hotRows.filter((row) => !flushed.has(row.key))
+    })
     entry.oldestHotAt = entry.hotRows.length > 0 ? this.options.now() : undefined
     this.stats.flushes++
     return segment
@@ -482,9 +544,11 @@ export class UpdateLog {
       save: [{ key: hotKeys.index(docId), data: encodeDocIndex(index) }],
       remove: [...mergedRows],
     })
-    entry.snapshot = newSnapshot
-    entry.segments = keptSegments
-    entry.hotRows = entry.hotRows.filter((row) => !mergedRows.has(row.key))
+    this.account(entry, () => {
+      entry.snapshot = newSnapshot
+      entry.segments = keptSegments
+      entry.hotRows = entry.hotRows.filter((row) => !mergedRows.has(row.key))
+    })
     if (entry.hotRows.length === 0) entry.oldestHotAt = undefined
     // Cold objects merged into the snapshot: the listed ones, and any orphan of an interrupted flush
     // or compaction whose entries are covered too.
@@ -526,7 +590,30 @@ export function verifySnapshot(docId: string, source: Y.Doc, body: Uint8Array): 
   }
 }
 
-function createEpoch(): string {
+/** What the catalog accounts for one document: its snapshot, segments and hot rows. */
+function bytesOf(entry: CatalogEntry): number {
+  let bytes = entry.snapshot?.bytes ?? 0
+  for (const segment of entry.segments) bytes += segment.bytes
+  for (const row of entry.hotRows) bytes += row.bytes
+  return bytes
+}
+
+/**
+ * The vault's lineage: read from hot storage, else from cold (hot was lost and is being rebuilt from it:
+ * same history), else minted — only when neither holds one. Cold is written first, so a crash between
+ * the two writes leaves it where the next open finds it.
+ */
+async function openLineage(hot: StorageAdapter, cold: StorageAdapter): Promise<string> {
+  const inHot = await hot.load(hotKeys.lineage)
+  if (inHot) return new TextDecoder().decode(inHot)
+  const inCold = await cold.load(coldKeys.lineage)
+  const data = inCold ?? new TextEncoder().encode(createRandomId())
+  if (!inCold) await cold.commit({ save: [{ key: coldKeys.lineage, data }] })
+  await hot.commit({ save: [{ key: hotKeys.lineage, data }] })
+  return new TextDecoder().decode(data)
+}
+
+function createRandomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9))
   let binary = ''
   for (const byte of bytes) binary += String.fromCharCode(byte)

@@ -8,6 +8,13 @@ export interface LogEntry {
   readonly update: Uint8Array
 }
 
+/**
+ * Most bytes a log entry's framing adds to its update: varUint seq (≤ 8 bytes below 2^53), varUint
+ * length (≤ 4 below 256 MiB) and its share of the row's count (≤ 4). Limits charge an update this much
+ * before it is written, so the exact row size, known after the commit, is never larger.
+ */
+export const LOG_ENTRY_OVERHEAD = 16
+
 const SEGMENT_MAGIC = 0x414d4253 // "AMBS"
 const SEGMENT_VERSION = 1
 

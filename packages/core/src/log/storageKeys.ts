@@ -10,6 +10,8 @@ export function padSeq(seq: number): string {
 
 export const hotKeys = {
   epoch: 'meta/epoch',
+  /** The vault's history id; also in cold storage, so a rebuild of hot from cold keeps it. */
+  lineage: 'meta/lineage',
   /** One row per document per commit: the entries that commit logged for the document. */
   logPrefix: (docId: string) => `log/${docId}/`,
   logAll: 'log/',
@@ -22,6 +24,8 @@ export const hotKeys = {
 } as const
 
 export const coldKeys = {
+  /** The vault's history id, written before hot storage's copy. */
+  lineage: 'meta/lineage',
   docsPrefix: 'docs/',
   docPrefix: (docId: string) => `docs/${docId}/`,
   segment: (docId: string, first: number, last: number, sha: string) =>

@@ -7,8 +7,16 @@ export interface RoomConfig {
   readonly maxUpdateBytes: number
   /** Most structs (items, GC runs, skips) one update may carry. */
   readonly maxUpdateStructs: number
-  /** Largest frame accepted from a client, in bytes. */
+  /** Largest frame accepted from a client, in bytes; a larger one is answered `FRAME_TOO_LARGE`. */
   readonly maxFrameBytes: number
+  /** Most bytes one document may keep stored (snapshot plus log tail); an update past it is `DOC_TOO_LARGE`. */
+  readonly maxDocBytes: number
+  /** Most bytes the whole vault may keep stored, across documents; an update past it is `QUOTA_EXCEEDED`. */
+  readonly quotaBytes: number
+  /** Frames per second one socket may send on average (token bucket refill rate). */
+  readonly messageRatePerSecond: number
+  /** Frames one socket may send at once before the rate applies (token bucket size). */
+  readonly messageBurst: number
   /** Hot log bytes of one document that trigger a flush of its entries to a cold segment. */
   readonly flushBytes: number
   /** Hot log entries of one document that trigger a flush. */
@@ -31,6 +39,10 @@ export const DEFAULT_ROOM_CONFIG: RoomConfig = {
   maxUpdateBytes: 8 * 1024 * 1024,
   maxUpdateStructs: 200_000,
   maxFrameBytes: 16 * 1024 * 1024,
+  maxDocBytes: 16 * 1024 * 1024,
+  quotaBytes: 1024 * 1024 * 1024,
+  messageRatePerSecond: 200,
+  messageBurst: 2_000,
   flushBytes: 256 * 1024,
   flushEntries: 1_000,
   flushAfterMs: 60_000,

@@ -41,7 +41,7 @@ export function guardUpdate(update: Uint8Array, doc: Y.Doc, limits: GuardLimits)
   if (update.length > limits.maxUpdateBytes) {
     throw new UpdateRejected(
       ErrorCode.UpdateTooLarge,
-      `update of ${update.length} bytes exceeds maxUpdateBytes=${limits.maxUpdateBytes}`,
+      `update of ${update.length} bytes exceeds maxUpdateBytes ${limits.maxUpdateBytes}`,
     )
   }
   let decoded: { structs: StructLike[]; ds: { clients: Map<number, Array<{ clock: number; len: number }>> } }
@@ -55,7 +55,7 @@ export function guardUpdate(update: Uint8Array, doc: Y.Doc, limits: GuardLimits)
   if (decoded.structs.length + deleteRanges > limits.maxUpdateStructs) {
     throw new UpdateRejected(
       ErrorCode.TooManyStructs,
-      `update carries ${decoded.structs.length + deleteRanges} structs and deletions; maxUpdateStructs=${limits.maxUpdateStructs}`,
+      `update carries ${decoded.structs.length + deleteRanges} structs and deletions: exceeds maxUpdateStructs ${limits.maxUpdateStructs}`,
     )
   }
   // What the document will hold once this update is in: its state plus this update's contiguous runs.

@@ -11,9 +11,11 @@ import {
   MessageType,
   PROTOCOL_VERSIONS,
   ProtocolDecodeError,
+  RATE_LIMITED_CLOSE_CODE,
   SyncStep,
   TREE_DOC_ID,
   assertNever,
+  canWrite,
   createSeqRanges,
   decodeMessage,
   decodeYFrame,
@@ -34,8 +36,9 @@ import type { FileId } from '../tree/index.ts'
 import { AwarenessRelay } from './AwarenessRelay.ts'
 import { DEFAULT_ROOM_CONFIG } from './RoomConfig.ts'
 import type { RoomConfig } from './RoomConfig.ts'
+import { TokenBucket } from './TokenBucket.ts'
 import { UpdateRejected, guardUpdate } from './UpdateGuard.ts'
-import type { ConnectRoute, Connection, RoomLogger, RoomScheduler, SessionState } from './hostTypes.ts'
+import type { ConnectRoute, Connection, DeviceEvent, RoomLogger, RoomScheduler, SessionAccess, SessionState } from './hostTypes.ts'
 import { VaultSession, YSession } from './sessions.ts'
 import type { Session } from './sessions.ts'
 
@@ -49,6 +52,11 @@ export interface VaultRoomOptions {
   readonly config?: Partial<RoomConfig>
   readonly now?: () => number
   readonly logger?: RoomLogger
+  /**
+   * Device sync state for the host's registry (last seen, acked cursor). Called synchronously on the
+   * room's path: keep it cheap; what it throws is logged, never raised into the room.
+   */
+  readonly onDevice?: (event: DeviceEvent) => void
   /** Test hook for the crash matrix. */
   readonly faults?: FaultInjector
 }
@@ -114,27 +122,47 @@ export class VaultRoom {
     return { epoch: this.log.epoch, seq: this.log.committedSeq }
   }
 
-  /** Storage and memory figures for benchmarks and tests. */
+  /** The vault's history id (sent in Welcome): kept across a rebuild from cold storage, new only for a new vault. */
+  get lineage(): string {
+    return this.log.lineage
+  }
+
+  /** Storage and memory figures for benchmarks, tests and the host's usage report (`storedBytes`, against `quotaBytes`). */
   stats() {
-    return { ...this.log.stats, loadedDocs: this.docs.size, sessions: this.sessions.size, committedSeq: this.log.committedSeq }
+    return {
+      ...this.log.stats,
+      loadedDocs: this.docs.size,
+      sessions: this.sessions.size,
+      committedSeq: this.log.committedSeq,
+      storedBytes: this.log.storedBytes,
+    }
   }
 
   // ---- host entry points --------------------------------------------------------------------------
 
-  /** A new socket. `sessionId` is the socket's tag where the host has one (per-socket storage is keyed by it). */
-  connect(conn: Connection, route: ConnectRoute, sessionId: string = createSessionId()): void {
+  /**
+   * A new socket, already authenticated by the host. `sessionId` is the socket's tag (per-socket storage
+   * is keyed by it); `access` is what the token granted, enforced on every frame.
+   */
+  connect(conn: Connection, route: ConnectRoute, sessionId: string, access: SessionAccess): void {
     if (route.kind === 'vault') {
-      const session = new VaultSession(conn, sessionId)
+      const session = new VaultSession(conn, sessionId, access, this.createRateLimit())
       this.sessions.set(conn, session)
-      conn.saveState({ kind: 'vault', sessionId })
+      conn.saveState({ kind: 'vault', sessionId, access })
       return
     }
     void this.enqueue(async () => {
       const path = normalizePath(route.path)
-      const docId = resolvePath(this.tree.ydoc, path) ?? createFileId()
-      const session = new YSession(conn, sessionId, docId, path)
+      const existing = resolvePath(this.tree.ydoc, path)
+      // Opening a missing path creates the note on its first write; a viewer may not create anything.
+      if (existing === undefined && !canWrite(access.role)) {
+        conn.close(FATAL_CLOSE_CODE, FatalReason.NotFound)
+        return
+      }
+      const docId = existing ?? createFileId()
+      const session = new YSession(conn, sessionId, access, this.createRateLimit(), docId, path)
       this.sessions.set(conn, session)
-      conn.saveState({ kind: 'y', sessionId, docId })
+      conn.saveState({ kind: 'y', sessionId, access, docId })
       const live = await this.loadDoc(docId)
       conn.send(encodeYSync({ step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) }))
       const awareness = live.awareness.encodeAll()
@@ -145,7 +173,7 @@ export class VaultRoom {
   /** After a wake from hibernation: re-attach a live socket and resynchronise it once, at vault level. */
   restore(conn: Connection, state: SessionState): void {
     if (state.kind === 'y') {
-      const session = new YSession(conn, state.sessionId, state.docId, undefined)
+      const session = new YSession(conn, state.sessionId, state.access, this.createRateLimit(), state.docId, undefined)
       this.sessions.set(conn, session)
       void this.enqueue(async () => {
         const live = await this.loadDoc(state.docId)
@@ -153,7 +181,7 @@ export class VaultRoom {
       }, conn)
       return
     }
-    const session = new VaultSession(conn, state.sessionId)
+    const session = new VaultSession(conn, state.sessionId, state.access, this.createRateLimit())
     session.hello = state.hello
     session.caughtUp = state.hello !== undefined
     this.sessions.set(conn, session)
@@ -184,6 +212,7 @@ export class VaultRoom {
     if (session.kind === 'vault' && session.subscriptions.size > 0) {
       this.log.stage({ remove: hotKeys.session(session.sessionId) })
     }
+    if (session.kind === 'vault') this.reportDevice(session, false)
   }
 
   /** The host's alarm fired: flush, compact and unload whatever is due, then ask for the next wake. */
@@ -241,10 +270,20 @@ export class VaultRoom {
   private async handleFrame(conn: Connection, frame: Uint8Array): Promise<void> {
     const session = this.sessions.get(conn)
     if (!session) return
+    const now = this.now()
+    const { expiresAt } = session.access
+    if (expiresAt !== undefined && now >= expiresAt) return this.close(session, FATAL_CLOSE_CODE, FatalReason.TokenExpired)
+    // Before any decoding: a flood costs one comparison per frame, not a parse.
+    if (!session.rate.take(now)) {
+      const { messageRatePerSecond, messageBurst } = this.config
+      const message = `frame rate exceeds messageRatePerSecond ${messageRatePerSecond} (messageBurst ${messageBurst})`
+      if (session.kind === 'vault') this.sendError(session, '', 0, ErrorCode.RateLimited, message)
+      return this.close(session, RATE_LIMITED_CLOSE_CODE, ErrorCode.RateLimited)
+    }
     if (frame.length > this.config.maxFrameBytes) {
-      if (session.kind === 'vault') {
-        this.sendError(session, '', 0, ErrorCode.UpdateTooLarge, `frame of ${frame.length} bytes exceeds maxFrameBytes=${this.config.maxFrameBytes}`)
-      }
+      const message = `frame of ${frame.length} bytes exceeds maxFrameBytes ${this.config.maxFrameBytes}`
+      if (session.kind === 'vault') this.sendError(session, '', 0, ErrorCode.FrameTooLarge, message)
+      else this.logger.warn('frame from a y-websocket client refused', { message })
       return
     }
     this.options.faults?.('decode')
@@ -295,17 +334,19 @@ export class VaultRoom {
       return
     }
     session.hello = { deviceId: hello.deviceId, version, subscribeAll: hello.subscribeAll }
-    session.conn.saveState({ kind: 'vault', sessionId: session.sessionId, hello: session.hello })
+    session.conn.saveState({ kind: 'vault', sessionId: session.sessionId, access: session.access, hello: session.hello })
     this.send(session, {
       type: MessageType.Welcome,
       version,
       epoch: this.log.epoch,
       headSeq: this.log.committedSeq,
       sessionId: session.sessionId,
+      lineage: this.log.lineage,
     })
     for (const doc of hello.docs) if (!session.hello.subscribeAll && isDocId(doc.docId)) session.subscriptions.add(doc.docId)
     if (session.subscriptions.size > 0) this.saveSubscriptions(session)
     await this.catchUp(session, hello.cursor, hello.docs)
+    this.reportDevice(session, true)
   }
 
   /**
@@ -330,7 +371,7 @@ export class VaultRoom {
       const diff = Y.encodeStateAsUpdate(live.ydoc, have.stateVector)
       entries.push({ docId: have.docId, kind: CatchUpKind.Diff, bytes: diff.length })
       payloads.push(diff)
-      stepOnes.push([have.docId, Y.encodeStateVector(live.ydoc)])
+      if (session.canWrite) stepOnes.push([have.docId, Y.encodeStateVector(live.ydoc)])
     }
     const changed = trusted ? this.log.changedSince(fromSeq) : this.log.docIds()
     changed.sort((a, b) => (a === TREE_DOC_ID ? -1 : b === TREE_DOC_ID ? 1 : a < b ? -1 : a > b ? 1 : 0))
@@ -351,8 +392,8 @@ export class VaultRoom {
       entries.push({ docId: docId as DocId, kind, bytes: update.length })
       payloads.push(update)
       // A client that held state from another epoch may hold what the server lost: ask for it.
-      // A fresh client (no cursor at all) has nothing to give.
-      if (!trusted && cursor.epoch !== '') {
+      // A fresh client (no cursor at all) has nothing to give, and a viewer may not give.
+      if (!trusted && cursor.epoch !== '' && session.canWrite) {
         stepOnes.push([docId, live ? Y.encodeStateVector(live.ydoc) : Y.encodeStateVectorFromUpdate(update)])
       }
     }
@@ -375,12 +416,13 @@ export class VaultRoom {
       // Cold open: answer from the stored bytes; nobody edits the note yet, so it is not decoded.
       const stored = mergeUpdatesInTree((await this.log.readSince(docId, 0)).updates)
       this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.diffUpdate(stored, stateVector) })
-      this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVectorFromUpdate(stored) })
+      if (session.canWrite) this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVectorFromUpdate(stored) })
       return
     }
     live.lastUsed = this.now()
     this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.encodeStateAsUpdate(live.ydoc, stateVector) })
-    this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) })
+    // Step 1 asks the client for what the server lacks; a viewer is never asked to write.
+    if (session.canWrite) this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) })
     const awareness = live.awareness.encodeAll()
     if (awareness) this.send(session, { type: MessageType.Doc, docId, body: { channel: DocChannel.Awareness, awareness } })
   }
@@ -411,6 +453,9 @@ export class VaultRoom {
       this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.encodeStateAsUpdate(live.ydoc, sync.stateVector) })
       return
     }
+    if (!session.canWrite) {
+      return this.sendError(session, docId, clientSeq, ErrorCode.ReadOnly, `role ${session.access.role} may not write`)
+    }
     const accepted = await this.applyClientUpdate(session, docId, sync.update, clientSeq)
     if (accepted && clientSeq > 0) {
       this.log.afterCommit(() => session.readyAcks.push(clientSeq))
@@ -428,7 +473,8 @@ export class VaultRoom {
           )
           return
         }
-        await this.applyClientUpdate(session, session.docId, message.sync.update, 0)
+        // y-protocols has no error message: a viewer's write is dropped, and it keeps receiving updates.
+        if (session.canWrite) await this.applyClientUpdate(session, session.docId, message.sync.update, 0)
         return
       case 'awareness': {
         let clients: number[]
@@ -464,6 +510,7 @@ export class VaultRoom {
     try {
       this.options.faults?.('guard')
       verdict = guardUpdate(update, live.ydoc, this.config)
+      if (!verdict.isNoop) this.checkStorageLimits(docId, update.length)
     } catch (error) {
       if (!(error instanceof UpdateRejected)) throw error
       if (session.kind === 'vault') this.sendError(session, docId, clientSeq, error.code, error.message)
@@ -491,6 +538,25 @@ export class VaultRoom {
       return false
     }
     return true
+  }
+
+  /**
+   * Throws {@link UpdateRejected} when logging an update of `bytes` would take the document past
+   * `maxDocBytes` or the vault past `quotaBytes`. The update's own size stands for what it will log:
+   * what integrates is only known once applied, and an applied update cannot be taken back. (Structs
+   * parked for missing dependencies count when they integrate, with the update that completes them.)
+   */
+  private checkStorageLimits(docId: string, bytes: number): void {
+    const { maxDocBytes, quotaBytes } = this.config
+    const cost = this.log.appendCost(bytes)
+    const docBytes = this.log.docBytes(docId) + cost
+    if (docBytes > maxDocBytes) {
+      throw new UpdateRejected(ErrorCode.DocTooLarge, `update of ${bytes} bytes would store ${docBytes} bytes for ${docId}: exceeds maxDocBytes ${maxDocBytes}`)
+    }
+    const vaultBytes = this.log.storedBytes + cost
+    if (vaultBytes > quotaBytes) {
+      throw new UpdateRejected(ErrorCode.QuotaExceeded, `update of ${bytes} bytes would store ${vaultBytes} bytes in the vault: exceeds quotaBytes ${quotaBytes}`)
+    }
   }
 
   // ---- documents ------------------------------------------------------------------------------------
@@ -672,6 +738,37 @@ export class VaultRoom {
     }
     if (this.log.compactionDue(this.config).some((docId) => !this.compactionBlocked.has(docId))) next = now
     if (next !== undefined) this.options.scheduler.wakeAt(next)
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------------
+
+  private createRateLimit(): TokenBucket {
+    return new TokenBucket(this.config.messageRatePerSecond, this.config.messageBurst, this.now())
+  }
+
+  /** The room ends a session itself (expiry, rate limit): close the socket and forget the session. */
+  private close(session: Session, code: number, reason: string): void {
+    session.conn.close(code, reason)
+    this.disconnect(session.conn)
+  }
+
+  private reportDevice(session: VaultSession, connected: boolean): void {
+    const { onDevice } = this.options
+    if (!onDevice || !session.hello) return
+    try {
+      onDevice({
+        deviceId: session.hello.deviceId,
+        tokenId: session.access.tokenId,
+        role: session.access.role,
+        connected,
+        ackedSeq: session.cursorSent,
+        headSeq: this.log.committedSeq,
+        at: this.now(),
+      })
+    } catch (error) {
+      // The registry is the host's bookkeeping; a failure there must not break syncing.
+      this.logger.error('onDevice failed', { error: error instanceof Error ? error.message : String(error) })
+    }
   }
 
   // ---- sending --------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 // The two kinds of socket a vault room serves: vault-protocol sessions (every document over one
 // socket) and plain y-websocket sessions (one note, for stock editors).
 
-import { TREE_DOC_ID } from '@amber/protocol'
-import type { Connection } from './hostTypes.ts'
+import { TREE_DOC_ID, canWrite } from '@amber/protocol'
+import type { Connection, SessionAccess } from './hostTypes.ts'
+import type { TokenBucket } from './TokenBucket.ts'
 
 export class VaultSession {
   readonly kind = 'vault'
@@ -24,7 +25,14 @@ export class VaultSession {
   constructor(
     readonly conn: Connection,
     readonly sessionId: string,
+    readonly access: SessionAccess,
+    /** Not kept across hibernation: a woken socket starts with a full bucket. */
+    readonly rate: TokenBucket,
   ) {}
+
+  get canWrite(): boolean {
+    return canWrite(this.access.role)
+  }
 
   receives(docId: string): boolean {
     if (!this.hello) return false
@@ -39,11 +47,17 @@ export class YSession {
   constructor(
     readonly conn: Connection,
     readonly sessionId: string,
+    readonly access: SessionAccess,
+    readonly rate: TokenBucket,
     /** Bound at connect: a rename elsewhere does not move the socket to another note. */
     readonly docId: string,
     /** The path asked for; used to create the note on its first write when it did not exist. */
     readonly path: string | undefined,
   ) {}
+
+  get canWrite(): boolean {
+    return canWrite(this.access.role)
+  }
 
   receives(docId: string): boolean {
     return docId === this.docId

@@ -1,11 +1,15 @@
 // A VaultRoom over in-memory storage with a fake clock and fake sockets that record every frame.
 
-import { DocChannel, MessageType, PROTOCOL_VERSIONS, SyncStep, decodeMessage, decodeYFrame, encodeMessage } from '@amber/protocol'
+import { DocChannel, MessageType, PROTOCOL_VERSIONS, SyncStep, VaultRole, decodeMessage, decodeYFrame, encodeMessage } from '@amber/protocol'
 import type { DeviceId, DocHave, DocId, Message, MessageOf, VaultCursor, YFrame } from '@amber/protocol'
 import { MemoryStorageAdapter } from '../../src/storage/MemoryStorageAdapter.ts'
 import type { RoomConfig } from '../../src/room/RoomConfig.ts'
-import type { Connection, SessionState } from '../../src/room/hostTypes.ts'
-import { VaultRoom } from '../../src/room/VaultRoom.ts'
+import type { Connection, DeviceEvent, SessionAccess, SessionState } from '../../src/room/hostTypes.ts'
+import { VaultRoom, createSessionId } from '../../src/room/VaultRoom.ts'
+
+export const OWNER: SessionAccess = { role: VaultRole.Owner, tokenId: 'token-owner' }
+export const EDITOR: SessionAccess = { role: VaultRole.Editor, tokenId: 'token-editor' }
+export const VIEWER: SessionAccess = { role: VaultRole.Viewer, tokenId: 'token-viewer' }
 
 export class FakeConnection implements Connection {
   readonly frames: Uint8Array[] = []
@@ -66,6 +70,7 @@ export interface RoomHarness {
   readonly clock: { now: number }
   readonly wakes: number[]
   readonly logs: string[]
+  readonly devices: DeviceEvent[]
 }
 
 export async function openRoom(
@@ -74,6 +79,7 @@ export async function openRoom(
     hot?: MemoryStorageAdapter
     cold?: MemoryStorageAdapter
     clock?: { now: number }
+    onDevice?: (event: DeviceEvent) => void
   } = {},
 ): Promise<RoomHarness> {
   const hot = options.hot ?? new MemoryStorageAdapter()
@@ -81,6 +87,7 @@ export async function openRoom(
   const clock = options.clock ?? { now: 1_700_000_000_000 }
   const wakes: number[] = []
   const logs: string[] = []
+  const devices: DeviceEvent[] = []
   const room = await VaultRoom.open({
     vaultId: 'vault',
     hot,
@@ -89,19 +96,20 @@ export async function openRoom(
     config: options.config,
     now: () => clock.now,
     logger: { warn: (message) => logs.push(`warn: ${message}`), error: (message) => logs.push(`error: ${message}`) },
+    onDevice: options.onDevice ?? ((event) => devices.push(event)),
   })
-  return { room, hot, cold, clock, wakes, logs }
+  return { room, hot, cold, clock, wakes, logs, devices }
 }
 
 export const NO_CURSOR: VaultCursor = { epoch: '', seq: 0 }
 
 export function helloFrame(
-  options: { cursor?: VaultCursor; subscribeAll?: boolean; docs?: DocHave[]; versions?: number[] } = {},
+  options: { cursor?: VaultCursor; subscribeAll?: boolean; docs?: DocHave[]; versions?: number[]; deviceId?: string } = {},
 ): Uint8Array {
   return encodeMessage({
     type: MessageType.Hello,
     versions: options.versions ?? [...PROTOCOL_VERSIONS],
-    deviceId: 'device' as DeviceId,
+    deviceId: (options.deviceId ?? 'device') as DeviceId,
     cursor: options.cursor ?? NO_CURSOR,
     subscribeAll: options.subscribeAll ?? true,
     docs: options.docs ?? [],
@@ -116,15 +124,26 @@ export function updateFrame(docId: string, update: Uint8Array, clientSeq: number
   })
 }
 
-/** Connects a vault session and completes its Hello; returns the socket with the handshake cleared. */
+/** Connects a socket (as an editor unless told otherwise) with a fresh session id. */
+export function connect(
+  harness: RoomHarness,
+  conn: FakeConnection,
+  route: Parameters<VaultRoom['connect']>[1] = { kind: 'vault' },
+  access: SessionAccess = EDITOR,
+): FakeConnection {
+  harness.room.connect(conn, route, createSessionId(), access)
+  return conn
+}
+
+/** Connects a vault session and completes its Hello; returns the socket (its handshake frames kept). */
 export async function joinVault(
   harness: RoomHarness,
   name: string,
-  options: Parameters<typeof helloFrame>[0] = {},
+  options: Parameters<typeof helloFrame>[0] & { access?: SessionAccess } = {},
   timeline?: string[],
 ): Promise<FakeConnection> {
   const conn = new FakeConnection(name, timeline)
-  harness.room.connect(conn, { kind: 'vault' })
+  connect(harness, conn, { kind: 'vault' }, options.access)
   await harness.room.receive(conn, helloFrame(options))
   await harness.room.whenIdle()
   return conn

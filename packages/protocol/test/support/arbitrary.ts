@@ -96,7 +96,7 @@ export function arbMessage(gen: PRNG, type: MessageType = prng.oneOf(gen, ALL_TY
         docs: arbArray(gen, arbDocHave),
       }
     case MessageType.Welcome:
-      return { type, version: arbUint(gen), epoch: arbString(gen), headSeq: arbUint(gen), sessionId: arbString(gen) }
+      return { type, version: arbUint(gen), epoch: arbString(gen), headSeq: arbUint(gen), sessionId: arbString(gen), lineage: arbString(gen) }
     case MessageType.CatchUp:
       return { type, epoch: arbString(gen), fromSeq: arbUint(gen), toSeq: arbUint(gen), entries: arbArray(gen, arbCatchUpEntry, 20) }
     case MessageType.CatchUpDoc:

@@ -4,10 +4,10 @@
 import WebSocket from 'ws'
 import type { VaultTestClient } from '../../support/VaultTestClient.ts'
 
-/** Opens the vault socket; resolves once it is open and Hello (plus the outbox) is sent. */
-export function connectOverWs(client: VaultTestClient, url: string, timeoutMs = 10_000): Promise<WebSocket> {
+/** Opens the vault socket with the token in the Authorization header; resolves once it is open and Hello (plus the outbox) is sent. */
+export function connectOverWs(client: VaultTestClient, url: string, token: string, timeoutMs = 10_000): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url)
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } })
     const timer = setTimeout(() => {
       ws.terminate()
       reject(new Error(`socket to ${url} did not open within ${timeoutMs} ms`))

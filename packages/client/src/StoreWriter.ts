@@ -1,0 +1,185 @@
+// Group commit of the client's journal into a LocalStore: everything journaled while one commit is in
+// flight goes into the next, so a burst costs one store transaction, and one commit is in flight at a
+// time, so batches land in journal order. A lineage reset is its own batch (listing what to delete
+// when it runs), so nothing journaled after it can be dropped with the old state.
+
+import type { ClientJournal, ClientState } from './VaultClient.ts'
+import type { LocalStore, OutboxEntry, StoreBatch, VaultRecord } from './store/LocalStore.ts'
+
+interface PendingBatch {
+  /** Delete every stored document and outbox entry first (a lineage reset). */
+  reset: boolean
+  record: VaultRecord | undefined
+  readonly appends: Array<{ docId: string; update: Uint8Array }>
+  readonly putOutbox: Map<number, OutboxEntry>
+  readonly deleteOutbox: Set<number>
+}
+
+export interface StoreWriterOptions {
+  /** A commit failed; the batch is kept and retried (after `retryDelayMs`, doubling up to 30 s). */
+  readonly onError: (error: unknown) => void
+  readonly retryDelayMs?: number
+}
+
+/** Writes a `VaultClient`'s journal to a `LocalStore`. */
+export class StoreWriter implements ClientJournal {
+  readonly #store: LocalStore
+  readonly #options: StoreWriterOptions
+  #record: VaultRecord
+  readonly #queue: PendingBatch[] = []
+  #inFlight: Promise<void> | undefined
+  #scheduled = false
+  #retryTimer: ReturnType<typeof setTimeout> | undefined
+  #retryDelay: number
+  #idleWaiters: Array<() => void> = []
+  #closed = false
+
+  constructor(store: LocalStore, record: VaultRecord, options: StoreWriterOptions) {
+    this.#store = store
+    this.#record = record
+    this.#options = options
+    this.#retryDelay = options.retryDelayMs ?? 250
+  }
+
+  outboxPut(entry: OutboxEntry): void {
+    this.#open().putOutbox.set(entry.seq, entry)
+    this.#schedule()
+  }
+
+  outboxDelete(seqs: readonly number[]): void {
+    const batch = this.#open()
+    for (const seq of seqs) {
+      // Put and acknowledged before either reached the store: write neither.
+      if (!batch.putOutbox.delete(seq)) batch.deleteOutbox.add(seq)
+    }
+    this.#schedule()
+  }
+
+  docAppend(docId: string, update: Uint8Array): void {
+    this.#open().appends.push({ docId, update })
+    this.#schedule()
+  }
+
+  state(state: ClientState): void {
+    const { cursor, nextSeq, lineage } = state
+    const current = this.#record
+    if (current.cursor.epoch === cursor.epoch && current.cursor.seq === cursor.seq && current.nextSeq === nextSeq && current.lineage === lineage) return
+    this.#record = { deviceId: current.deviceId, cursor, nextSeq, lineage }
+    this.#open().record = this.#record
+    this.#schedule()
+  }
+
+  reset(state: ClientState): void {
+    this.#record = { deviceId: this.#record.deviceId, ...state }
+    const batch = emptyBatch()
+    batch.reset = true
+    batch.record = this.#record
+    this.#queue.push(batch)
+    // Whatever is journaled next goes into a later batch, applied after the reset.
+    this.#queue.push(emptyBatch())
+    this.#schedule()
+  }
+
+  /** True while something journaled has not been committed yet. */
+  get pending(): boolean {
+    return this.#inFlight !== undefined || this.#queue.some((batch) => !isEmpty(batch))
+  }
+
+  /** Resolves once everything journaled so far is committed (or the writer was closed). */
+  idle(): Promise<void> {
+    if (!this.pending) return Promise.resolve()
+    this.#kick()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  /** Commits everything now and asks the store to make it durable (the `pagehide` path). */
+  async flush(): Promise<void> {
+    if (this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer)
+      this.#retryTimer = undefined
+    }
+    await this.idle()
+    await this.#store.flush()
+  }
+
+  /** Stops writing; what is not committed yet stays uncommitted. */
+  close(): void {
+    this.#closed = true
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
+    this.#retryTimer = undefined
+    this.#queue.length = 0
+    this.#wakeIdle()
+  }
+
+  #open(): PendingBatch {
+    let last = this.#queue.at(-1)
+    if (!last) this.#queue.push((last = emptyBatch()))
+    return last
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#closed) return
+    this.#scheduled = true
+    // End of the turn: the edits of one turn and their journal entries go into one commit.
+    queueMicrotask(() => {
+      this.#scheduled = false
+      this.#kick()
+    })
+  }
+
+  #kick(): void {
+    if (this.#inFlight !== undefined || this.#retryTimer !== undefined || this.#closed) return
+    while (this.#queue.length > 0 && isEmpty(this.#queue[0]!)) this.#queue.shift()
+    const next = this.#queue[0]
+    if (!next) return this.#wakeIdle()
+    // A later journal call must not land in a batch that is being written.
+    if (this.#queue.length === 1) this.#queue.push(emptyBatch())
+    this.#inFlight = this.#commit(next).then(
+      () => {
+        this.#queue.shift()
+        this.#inFlight = undefined
+        this.#retryDelay = this.#options.retryDelayMs ?? 250
+        this.#kick()
+      },
+      (error: unknown) => {
+        this.#inFlight = undefined
+        if (this.#closed) return this.#wakeIdle()
+        this.#options.onError(error)
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined
+          this.#kick()
+        }, this.#retryDelay)
+        this.#retryDelay = Math.min(this.#retryDelay * 2, 30_000)
+      },
+    )
+  }
+
+  async #commit(batch: PendingBatch): Promise<void> {
+    const out: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {}
+    if (batch.record) out.record = batch.record
+    if (batch.reset) {
+      // Listed now, when every earlier batch is committed: the store holds exactly these.
+      out.deleteDocs = await this.#store.listDocs()
+      out.deleteOutbox = (await this.#store.readOutbox()).map((entry) => entry.seq)
+    }
+    if (batch.appends.length > 0) out.appendUpdates = batch.appends
+    if (batch.putOutbox.size > 0) out.putOutbox = [...batch.putOutbox.values()]
+    if (batch.deleteOutbox.size > 0) out.deleteOutbox = [...(out.deleteOutbox ?? []), ...batch.deleteOutbox]
+    await this.#store.commit(out)
+  }
+
+  #wakeIdle(): void {
+    if (this.pending && !this.#closed) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}
+
+function emptyBatch(): PendingBatch {
+  return { reset: false, record: undefined, appends: [], putOutbox: new Map(), deleteOutbox: new Set() }
+}
+
+function isEmpty(batch: PendingBatch): boolean {
+  return !batch.reset && batch.record === undefined && batch.appends.length === 0 && batch.putOutbox.size === 0 && batch.deleteOutbox.size === 0
+}

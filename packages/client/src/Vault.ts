@@ -1,0 +1,492 @@
+// A connected vault, as an app embeds it: the tree, open notes with presence, honest sync status and
+// catch-up progress, offline-first persistence through a LocalStore, and the lineage guard's rescue of
+// local edits when the server's copy of the vault was replaced.
+
+import { TREE_DOC_ID } from '@amber/protocol'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import type * as Y from 'yjs'
+import { Emitter } from './Emitter.ts'
+import { NoteHandle } from './NoteHandle.ts'
+import type { NoteHost } from './NoteHandle.ts'
+import type { StoreWriter } from './StoreWriter.ts'
+import { EntryKind, getEntry, pathOf } from './tree/coreTree.ts'
+import type { FileId, TreeEntry } from './tree/coreTree.ts'
+import { VaultTree } from './tree/VaultTree.ts'
+import { REMOTE_ORIGIN } from './VaultClient.ts'
+import type { ClientStatus, LineageChange, ServerErrorInfo, SyncProgress, VaultClient } from './VaultClient.ts'
+import { ClientErrorCode, VaultError } from './VaultError.ts'
+import type { VaultErrorCode } from './VaultError.ts'
+import type { LocalStore } from './store/LocalStore.ts'
+
+/** Connection and sync state; see {@link Vault.status}. */
+export type VaultStatus = ClientStatus
+
+/** A note whose unacknowledged local edits were moved aside by the lineage guard. */
+export interface RescuedNote {
+  /** The note's file id in the previous lineage. */
+  readonly docId: string
+  /** Its path in the previous lineage (`Recovered/<id>.md` when the old tree did not name it). */
+  readonly path: string
+  /** Its full local text, unacknowledged edits included. */
+  readonly text: string
+}
+
+/** Payload of the `lineageChanged` event. */
+export interface LineageChangedEvent {
+  /** The lineage this device's state descended from. */
+  readonly previous: string
+  /** The server's lineage, which the device now follows. */
+  readonly current: string
+  /** Notes that held local edits the server never acknowledged, with their full local text. */
+  readonly rescued: readonly RescuedNote[]
+  /** The files written back with the rescued texts (`rescue: 'copy'`, the default); empty otherwise. */
+  readonly copies: readonly TreeEntry[]
+}
+
+/** Events of a {@link Vault}. */
+export interface VaultEvents {
+  /** `offline` → `connecting` → `syncing` → `synced` (and back to `syncing` on every local edit until its ack). */
+  status: (status: VaultStatus) => void
+  /** Catch-up progress after every received document; monotonic within one catch-up, ends at the totals. */
+  progress: (progress: SyncProgress) => void
+  /** A non-fatal error: an update the server rejected, a local store failure. Sync goes on. */
+  error: (error: VaultError) => void
+  /** The SDK stopped (revoked or expired credential, vault gone, …): status is `offline` until `connect()`. */
+  fatal: (error: VaultError) => void
+  /** The server's vault was restored or re-created; local state was replaced by the server's. */
+  lineageChanged: (event: LineageChangedEvent) => void
+}
+
+/** Options of {@link Vault.open}. */
+export interface OpenOptions {
+  /** Create the file (and missing folders) when no entry exists at the path. Default false. */
+  readonly create?: boolean
+}
+
+/** What the lineage guard does with rescued texts besides emitting `lineageChanged`. */
+export type RescueMode = 'copy' | 'event'
+
+/** @internal Everything `connectVault` hands the vault. */
+export interface VaultParts {
+  readonly vaultId: string
+  readonly deviceId: string
+  readonly deviceName: string | undefined
+  readonly lazy: boolean
+  readonly rescue: RescueMode
+  readonly client: VaultClient
+  readonly writer: StoreWriter
+  readonly store: LocalStore
+  /** The vault sets `report`: where the writer's commit failures go. */
+  readonly storeErrors: { report?: (error: unknown) => void }
+  readonly now: () => number
+}
+
+interface OpenNote {
+  readonly handles: Set<NoteHandle>
+  awareness: Awareness
+  offAwareness: () => void
+}
+
+/**
+ * A vault connected with {@link connectVault}: one WebSocket for all its notes, state persisted in the
+ * local store, reconnects with backoff by itself.
+ *
+ * @example
+ * ```ts
+ * const vault = await connectVault({ url, vaultId, credential: token, store })
+ * vault.on('status', (status) => console.log(status)) // offline | connecting | syncing | synced
+ * await vault.whenLoaded()
+ * console.log(vault.tree.list().map((entry) => entry.path))
+ * ```
+ */
+export class Vault {
+  readonly vaultId: string
+  /** This replica's id, chosen once per local store. */
+  readonly deviceId: string
+  readonly deviceName: string | undefined
+  /** The file tree: list, watch, create, rename, move, delete. */
+  readonly tree: VaultTree
+  readonly #parts: VaultParts
+  readonly #client: VaultClient
+  readonly #events = new Emitter<VaultEvents>()
+  readonly #notes = new Map<FileId, OpenNote>()
+  readonly #loading = new Map<FileId, Promise<void>>()
+  readonly #loaded = new Set<string>()
+  readonly #releaseLater = new Set<FileId>()
+  readonly #cleanup: Array<() => void> = []
+  #caughtUp = false
+  #closed = false
+
+  /** @internal Use {@link connectVault}. */
+  constructor(parts: VaultParts) {
+    this.#parts = parts
+    this.#client = parts.client
+    this.vaultId = parts.vaultId
+    this.deviceId = parts.deviceId
+    this.deviceName = parts.deviceName
+    const client = this.#client
+    this.tree = new VaultTree({ treeDoc: () => client.doc(TREE_DOC_ID), noteDoc: (id) => client.doc(id), now: parts.now })
+    this.#cleanup.push(
+      client.on('status', (status) => this.#onStatus(status)),
+      client.on('connected', () => this.#onConnected()),
+      client.on('progress', (progress) => this.#events.emit('progress', progress)),
+      client.on('error', (info) => this.#events.emit('error', this.#serverError(info))),
+      client.on('fatal', (reason) =>
+        this.#events.emit('fatal', new VaultError(reason as VaultErrorCode, `the server closed the vault: ${reason}`, { fatal: true })),
+      ),
+      client.on('loaded', (docId) => this.#loaded.add(docId)),
+      client.on('caughtUp', () => (this.#caughtUp = true)),
+      client.on('awareness', (docId, update) => {
+        const note = this.#notes.get(docId as FileId)
+        if (note) applyAwarenessUpdate(note.awareness, update, REMOTE_ORIGIN)
+      }),
+      client.on('lineageChanged', (change) => this.#onLineageChanged(change)),
+      client.on('settled', () => this.#releaseSettled()),
+    )
+    parts.storeErrors.report = (error) => this.#events.emit('error', storeError(error))
+    this.#listenToPage()
+  }
+
+  /** `offline` | `connecting` | `syncing` | `synced`: synced means caught up and every local edit durably acknowledged. */
+  get status(): VaultStatus {
+    return this.#client.status
+  }
+
+  /** The latest catch-up progress (documents and bytes done / total). */
+  get progress(): SyncProgress {
+    return this.#client.progress
+  }
+
+  /** True while some local edit lacks the server's durable ack (never false on merely "sent"). */
+  get hasLocalChanges(): boolean {
+    return this.#client.hasLocalChanges
+  }
+
+  /** Local updates the server rejected for good in this session (kept locally; see {@link Vault.retryRejected}). */
+  get rejected(): readonly VaultError[] {
+    return [...this.#client.rejected.values()]
+  }
+
+  /**
+   * Adds an event listener; returns the function that removes it.
+   * @example
+   * const off = vault.on('progress', ({ docsDone, docsTotal }) => bar.set(docsDone / docsTotal))
+   */
+  on<E extends keyof VaultEvents>(event: E, listener: VaultEvents[E]): () => void {
+    return this.#events.on(event, listener)
+  }
+
+  /**
+   * Resolves once the vault is caught up with the server and every local edit made so far has the
+   * server's durable ack — never on "sent". Rejects with a `VaultError` when the server rejected an edit
+   * for good (`READ_ONLY`, `QUOTA_EXCEEDED`, …) or the lineage guard moved edits aside (`LINEAGE_CHANGED`).
+   * @example
+   * vault.tree.createFile('Inbox/Note.md', { text: 'hello' })
+   * await vault.whenSynced() // now it survives this device being lost
+   */
+  whenSynced(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError())
+    return this.#client.whenSynced()
+  }
+
+  /**
+   * Resolves after this session's first catch-up: the tree and (eager vaults) every note are as current
+   * as the server's. Offline it waits for the connection.
+   * @example
+   * vault.on('progress', showProgress)
+   * await vault.whenLoaded()
+   */
+  whenLoaded(): Promise<void> {
+    if (this.#caughtUp) return Promise.resolve()
+    return new Promise((resolve) => {
+      const off = this.#client.on('caughtUp', () => {
+        off()
+        resolve()
+      })
+    })
+  }
+
+  /**
+   * Opens the text note at `path` (resolved through the tree) and returns its handle. Eager vaults have
+   * every note locally already; lazy ones load it from the local store and subscribe to it. Throws a
+   * `VaultError` `PATH_NOT_FOUND` (unless `create`) or `NOT_TEXT`.
+   * @example
+   * const note = await vault.open('Daily/2026-11-27.md', { create: true })
+   * note.text.insert(0, 'Hello')
+   */
+  async open(path: string, options: OpenOptions = {}): Promise<NoteHandle> {
+    this.#checkOpen()
+    let entry = this.tree.get(path)
+    if (!entry) {
+      if (!options.create) throw new VaultError(ClientErrorCode.PathNotFound, `no note at ${JSON.stringify(path)}`, { path })
+      entry = this.tree.createFile(path)
+    }
+    if (entry.kind !== EntryKind.Text) throw new VaultError(ClientErrorCode.NotText, `${entry.path} is a ${entry.kind}, not a text note`, { path })
+    const id = entry.id
+    await this.#ensureLoaded(id)
+    this.#checkOpen()
+    let note = this.#notes.get(id)
+    if (!note) {
+      this.#releaseLater.delete(id)
+      note = { handles: new Set(), ...this.#createAwareness(id) }
+      this.#notes.set(id, note)
+    }
+    const handle = new NoteHandle(id, this.#noteHost)
+    note.handles.add(handle)
+    return handle
+  }
+
+  /** Closes the socket and stays offline (edits are kept and persisted) until {@link Vault.connect}. */
+  disconnect(): void {
+    this.#checkOpen()
+    this.#client.stop()
+  }
+
+  /** Connects now: after `disconnect()`, after a fatal stop (with a fresh credential), or to skip the backoff wait. */
+  connect(): void {
+    this.#checkOpen()
+    this.#client.reconnectNow()
+  }
+
+  /** Sends the edits the server rejected for good once more (after a role change or freed quota). */
+  retryRejected(): void {
+    this.#checkOpen()
+    this.#client.retryRejected()
+  }
+
+  /** Commits every local change to the store now and makes it durable (done by itself on `pagehide`). */
+  async flush(): Promise<void> {
+    this.#client.flushLocalEdits()
+    await this.#parts.writer.flush()
+  }
+
+  /**
+   * Withdraws presence, closes the socket and commits every local change to the store. Unacknowledged
+   * edits stay in the store's outbox and sync on the next `connectVault` with the same store. The store
+   * itself stays open: close it after this if the app is done with it.
+   * @example
+   * await vault.close()
+   * await store.close()
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#client.flushLocalEdits()
+    for (const note of this.#notes.values()) {
+      note.awareness.setLocalState(null)
+      note.offAwareness()
+      note.awareness.destroy()
+    }
+    this.#notes.clear()
+    this.#closed = true
+    this.#client.stop()
+    for (const off of this.#cleanup.splice(0)) off()
+    this.tree.dispose()
+    try {
+      await this.#parts.writer.flush()
+    } finally {
+      this.#parts.writer.close()
+      this.#events.removeAll()
+    }
+  }
+
+  // ---- notes ----------------------------------------------------------------------------------------
+
+  readonly #noteHost: NoteHost = {
+    docOf: (id) => this.#client.doc(id),
+    awarenessOf: (id) => {
+      const note = this.#notes.get(id)
+      if (!note) throw closedError()
+      return note.awareness
+    },
+    pathOf: (id) => {
+      const entry = getEntry(this.#client.doc(TREE_DOC_ID), id)
+      return entry && entry.deleted === undefined ? entry.path : undefined
+    },
+    hasLocalChanges: (id) => this.#client.docHasLocalChanges(id),
+    whenSynced: (id) => this.#client.whenDocSynced(id),
+    whenLoaded: (id) => this.#whenNoteLoaded(id),
+    release: (handle) => this.#release(handle),
+  }
+
+  async #ensureLoaded(id: FileId): Promise<void> {
+    if (this.#client.hasDoc(id)) return
+    let loading = this.#loading.get(id)
+    if (!loading) {
+      loading = (async () => {
+        // Writes still queued for this note must be in the store before reading it back.
+        await this.#parts.writer.idle()
+        const updates = await this.#parts.store.readDoc(id)
+        if (!this.#closed) this.#client.loadDoc(id, updates)
+      })().finally(() => this.#loading.delete(id))
+      this.#loading.set(id, loading)
+    }
+    await loading
+  }
+
+  #whenNoteLoaded(id: FileId): Promise<void> {
+    if (!this.#parts.lazy) return this.whenLoaded()
+    if (this.#loaded.has(id)) return Promise.resolve()
+    return new Promise((resolve) => {
+      const off = this.#client.on('loaded', (docId) => {
+        if (docId !== id) return
+        off()
+        resolve()
+      })
+    })
+  }
+
+  #createAwareness(id: FileId): Pick<OpenNote, 'awareness' | 'offAwareness'> {
+    const awareness = new Awareness(this.#client.doc(id))
+    const onUpdate = (changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+      if (origin === REMOTE_ORIGIN || origin === 'timeout') return
+      const own = [...changes.added, ...changes.updated, ...changes.removed].filter((client) => client === awareness.clientID)
+      if (own.length > 0) this.#client.sendAwareness(id, encodeAwarenessUpdate(awareness, own))
+    }
+    awareness.on('update', onUpdate)
+    return { awareness, offAwareness: () => awareness.off('update', onUpdate) }
+  }
+
+  #release(handle: NoteHandle): void {
+    const note = this.#notes.get(handle.id)
+    if (!note || !note.handles.delete(handle) || note.handles.size > 0) return
+    note.awareness.setLocalState(null)
+    note.offAwareness()
+    note.awareness.destroy()
+    this.#notes.delete(handle.id)
+    if (this.#parts.lazy && !this.#client.release(handle.id)) this.#releaseLater.add(handle.id)
+  }
+
+  /** Lazy vaults drop closed notes from memory once their edits are acknowledged. */
+  #releaseSettled(): void {
+    for (const id of [...this.#releaseLater]) {
+      if (this.#notes.has(id) || this.#client.release(id)) this.#releaseLater.delete(id)
+    }
+  }
+
+  /** A new socket: tell the server (and through it the others) who is here again. */
+  #onConnected(): void {
+    for (const [id, note] of this.#notes) {
+      if (note.awareness.getLocalState() !== null) this.#client.sendAwareness(id, encodeAwarenessUpdate(note.awareness, [note.awareness.clientID]))
+    }
+  }
+
+  #onStatus(status: ClientStatus): void {
+    if (status === 'offline') {
+      // Nobody's presence can be trusted without a connection; it comes back with the next one.
+      for (const note of this.#notes.values()) {
+        const others = [...note.awareness.getStates().keys()].filter((client) => client !== note.awareness.clientID)
+        if (others.length > 0) removeAwarenessStates(note.awareness, others, REMOTE_ORIGIN)
+      }
+    }
+    this.#events.emit('status', status)
+  }
+
+  #serverError(info: ServerErrorInfo): VaultError {
+    const tree = this.#client.hasDoc(TREE_DOC_ID) ? this.#client.doc(TREE_DOC_ID) : undefined
+    const path = tree && info.docId !== '' && info.docId !== TREE_DOC_ID ? pathOf(tree, info.docId as FileId) : undefined
+    return new VaultError(info.code as VaultErrorCode, info.message, { docId: info.docId || undefined, ...(path === undefined ? {} : { path }) })
+  }
+
+  // ---- lineage guard --------------------------------------------------------------------------------
+
+  /**
+   * Runs while the client has already dropped the old documents and before it dials the server again:
+   * rescued texts written back now are journaled right after the reset, in the same store batch.
+   */
+  #onLineageChanged(change: LineageChange): void {
+    const rescued = rescue(change)
+    this.#caughtUp = false
+    this.#loaded.clear()
+    for (const [id, note] of this.#notes) {
+      note.offAwareness()
+      note.awareness.destroy()
+      Object.assign(note, this.#createAwareness(id))
+      for (const handle of note.handles) handle.emitReset()
+    }
+    this.tree.replaced()
+    const copies: TreeEntry[] = []
+    if (this.#parts.rescue === 'copy') {
+      for (const note of rescued) {
+        // At its old path: when the server's vault has that path too, the server's tree repair gives the
+        // younger entry (this copy) a visible conflict name, deterministically on every device.
+        copies.push(this.#writeCopy(note))
+      }
+    }
+    this.#events.emit('lineageChanged', { previous: change.previous, current: change.current, rescued, copies })
+  }
+
+  #writeCopy(note: RescuedNote): TreeEntry {
+    for (let attempt = 1; ; attempt++) {
+      const path = attempt === 1 ? note.path : withSuffix(note.path, ` (rescued ${attempt})`)
+      if (this.tree.get(path)) continue
+      return this.tree.createFile(path, { text: note.text })
+    }
+  }
+
+  // ---- page lifecycle -------------------------------------------------------------------------------
+
+  #listenToPage(): void {
+    const target = globalThis as {
+      addEventListener?: (type: string, listener: () => void) => void
+      removeEventListener?: (type: string, listener: () => void) => void
+      document?: { visibilityState?: string }
+    }
+    if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function' || !target.document) return
+    const add = target.addEventListener.bind(target)
+    const remove = target.removeEventListener.bind(target)
+    // The page may be frozen or killed after these: hand everything to the store now.
+    const save = (): void => {
+      this.flush().catch((error: unknown) => this.#events.emit('error', storeError(error)))
+    }
+    const onVisibility = (): void => {
+      if (target.document?.visibilityState === 'hidden') save()
+    }
+    const onOnline = (): void => {
+      if (!this.#closed && this.#client.status === 'offline') this.#client.reconnectNow()
+    }
+    add('pagehide', save)
+    add('visibilitychange', onVisibility)
+    add('online', onOnline)
+    this.#cleanup.push(() => {
+      remove('pagehide', save)
+      remove('visibilitychange', onVisibility)
+      remove('online', onOnline)
+    })
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw closedError()
+  }
+}
+
+/** The texts of notes with unacknowledged edits, from the documents the client dropped. */
+function rescue(change: LineageChange): RescuedNote[] {
+  const oldTree = change.docs.get(TREE_DOC_ID)
+  const rescued: RescuedNote[] = []
+  for (const docId of [...change.changed].sort()) {
+    if (docId === TREE_DOC_ID) continue
+    const doc: Y.Doc | undefined = change.docs.get(docId)
+    if (!doc) continue
+    const entry = oldTree ? getEntry(oldTree, docId as FileId) : undefined
+    if (entry && (entry.kind !== EntryKind.Text || entry.deleted !== undefined)) continue
+    const text = doc.getText('content').toString()
+    if (text === '') continue
+    rescued.push({ docId, path: entry?.path ?? `Recovered/${docId}.md`, text })
+  }
+  return rescued
+}
+
+function withSuffix(path: string, suffix: string): string {
+  const slash = path.lastIndexOf('/')
+  const dot = path.lastIndexOf('.')
+  return dot > slash + 1 ? `${path.slice(0, dot)}${suffix}${path.slice(dot)}` : `${path}${suffix}`
+}
+
+function closedError(): VaultError {
+  return new VaultError(ClientErrorCode.Closed, 'the vault is closed')
+}
+
+/** A local store failure as the SDK reports it. */
+function storeError(error: unknown): VaultError {
+  return new VaultError(ClientErrorCode.StoreFailed, `the local store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}

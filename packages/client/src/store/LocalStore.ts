@@ -1,0 +1,60 @@
+// The one interface every local store implements (IndexedDB in browsers, SQLite in Node, memory for
+// tests). The SDK keeps a vault offline-first through it: documents, the outbox of updates not yet
+// durably acknowledged, and the vault record (device id, cursor, next client sequence, lineage).
+// A store is a dumb, durable key space: it never interprets Yjs updates, except to merge a document's
+// updates when it compacts them.
+
+import type { VaultCursor } from '@amber/protocol'
+
+/** The vault-level record. */
+export interface VaultRecord {
+  /** Stable id of this replica; chosen once when the store is first used. */
+  readonly deviceId: string
+  /** The server cursor up to which every update has reached this store. */
+  readonly cursor: VaultCursor
+  /** The next client sequence number to assign (strictly increasing over the device's life). */
+  readonly nextSeq: number
+  /** The server's vault lineage this replica descends from; '' before the first Welcome. */
+  readonly lineage: string
+}
+
+/** One local update waiting for the server's durable ack. */
+export interface OutboxEntry {
+  readonly seq: number
+  readonly docId: string
+  readonly update: Uint8Array
+  /** A resend from the server's state vector covers every earlier entry of its document. */
+  readonly supersedes: boolean
+}
+
+/**
+ * One atomic write. Either every part of it is durable after `commit` resolves, or none is: a crash
+ * between an outbox write and its document write must never lose or double an edit.
+ */
+export interface StoreBatch {
+  readonly record?: VaultRecord
+  /** Updates appended to documents (V1 encoding); local and remote alike. */
+  readonly appendUpdates?: ReadonlyArray<{ readonly docId: string; readonly update: Uint8Array }>
+  /** Replaces a document's stored updates with one state (compaction, or a lineage reset). */
+  readonly replaceDocs?: ReadonlyArray<{ readonly docId: string; readonly state: Uint8Array }>
+  readonly deleteDocs?: readonly string[]
+  readonly putOutbox?: readonly OutboxEntry[]
+  readonly deleteOutbox?: readonly number[]
+}
+
+export interface LocalStore {
+  /** The vault record, or undefined for a store never written. */
+  readRecord(): Promise<VaultRecord | undefined>
+  /** Ids of every stored document. */
+  listDocs(): Promise<string[]>
+  /** Every stored update of a document in append order (one entry after a replace); [] when unknown. */
+  readDoc(docId: string): Promise<Uint8Array[]>
+  /** Every outbox entry, by ascending seq. */
+  readOutbox(): Promise<OutboxEntry[]>
+  /** Applies a batch atomically and durably. Batches commit in call order. */
+  commit(batch: StoreBatch): Promise<void>
+  /** Makes every committed batch durable now (a no-op for stores that are durable on commit). */
+  flush(): Promise<void>
+  /** Flushes and releases the store; no call after it. */
+  close(): Promise<void>
+}
