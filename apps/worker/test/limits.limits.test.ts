@@ -7,7 +7,7 @@ import { DocChannel, ErrorCode, MessageType, encodeMessage } from '@amber/protoc
 import type { DocId } from '@amber/protocol'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { connectInWorkerd, createTestToken, createTestVault } from './support/connectInWorkerd.ts'
+import { callApi, connectInWorkerd, createTestToken, createTestVault } from './support/connectInWorkerd.ts'
 import type { TestVault } from './support/connectInWorkerd.ts'
 import { VaultTestClient } from './support/VaultTestClient.ts'
 import { createNote, noteId, textOf } from './support/vaultHelpers.ts'
@@ -137,5 +137,15 @@ describe('limits', () => {
     await expectStillSyncing(vault, good, 'Notes/Calm.md')
     expect(noteId(good, 'Notes/Kept.md')).toBe(id)
     expect(textOf(good, id)).toBe('kept')
+  })
+})
+
+describe('durations', () => {
+  it('a ticket lives AMBER_TICKET_TTL_MS (1.5 s here)', async () => {
+    const vault = await createTestVault()
+    const before = Date.now()
+    const { expiresAt } = await callApi<{ expiresAt: number }>('POST', `/api/v1/vaults/${vault.vaultId}/tickets`, vault.token)
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 1_500)
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 1_500)
   })
 })

@@ -43,12 +43,14 @@ export class NoteHandle {
   readonly id: FileId
   readonly #host: NoteHost
   readonly #events = new Emitter<NoteHandleEvents>()
+  #awareness: Awareness
   #closed = false
 
   /** @internal */
   constructor(id: FileId, host: NoteHost) {
     this.id = id
     this.#host = host
+    this.#awareness = host.awarenessOf(id)
   }
 
   /** The note's Yjs document. Bind an editor to `doc.getText('content')`. */
@@ -63,7 +65,7 @@ export class NoteHandle {
 
   /** Presence for this note (cursors, selections, user names), relayed to the other devices viewing it. */
   get awareness(): Awareness {
-    return this.#host.awarenessOf(this.id)
+    return this.#awareness
   }
 
   /** The note's current path (it follows renames and moves); undefined once deleted for good. */
@@ -120,6 +122,7 @@ export class NoteHandle {
 
   /** @internal */
   emitReset(): void {
+    this.#awareness = this.#host.awarenessOf(this.id)
     this.#events.emit('reset', this.doc)
   }
 }

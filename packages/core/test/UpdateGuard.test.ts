@@ -86,7 +86,7 @@ describe('guardUpdate', () => {
     })
     expect(updates).toHaveLength(1)
     expect(rejection(updates[0]!, target, { ...LIMITS, maxUpdateStructs: 4 }).code).toBe(ErrorCode.TooManyStructs)
-    expect(guardUpdate(updates[0]!, target, { ...LIMITS, maxUpdateStructs: 5 })).toEqual({ missingDependencies: false, isNoop: false })
+    expect(guardUpdate(updates[0]!, target, { ...LIMITS, maxUpdateStructs: 5 })).toEqual({ missingDependencies: false, isNoop: false, isDeleteOnly: true })
   })
 
   it('a normal update has no missing dependencies; an incremental one on top of its base neither', () => {
@@ -96,8 +96,9 @@ describe('guardUpdate', () => {
     source.getText('t').insert(3, 'def')
     source.getText('t').delete(1, 2)
     const target = new Y.Doc()
-    for (const update of updates) {
-      expect(guardUpdate(update, target, LIMITS)).toEqual({ missingDependencies: false, isNoop: false })
+    // Two inserts, then a delete-only update.
+    for (const [i, update] of updates.entries()) {
+      expect(guardUpdate(update, target, LIMITS)).toEqual({ missingDependencies: false, isNoop: false, isDeleteOnly: i === 2 })
       Y.applyUpdate(target, update)
     }
     expect(target.getText('t').toString()).toBe(source.getText('t').toString())
@@ -109,7 +110,7 @@ describe('guardUpdate', () => {
     source.getText('t').insert(0, 'first')
     source.getText('t').insert(5, ' second')
     const target = new Y.Doc()
-    expect(guardUpdate(updates[1]!, target, LIMITS)).toEqual({ missingDependencies: true, isNoop: false })
+    expect(guardUpdate(updates[1]!, target, LIMITS)).toEqual({ missingDependencies: true, isNoop: false, isDeleteOnly: false })
     Y.applyUpdate(target, updates[0]!)
     expect(guardUpdate(updates[1]!, target, LIMITS).missingDependencies).toBe(false)
   })
@@ -133,13 +134,13 @@ describe('guardUpdate', () => {
     const updates = recordUpdates(source)
     source.getText('t').delete(1, 2)
     const deleteOnly = updates[0]!
-    expect(guardUpdate(deleteOnly, new Y.Doc(), LIMITS)).toEqual({ missingDependencies: true, isNoop: false })
-    expect(guardUpdate(deleteOnly, withItems, LIMITS)).toEqual({ missingDependencies: false, isNoop: false })
+    expect(guardUpdate(deleteOnly, new Y.Doc(), LIMITS)).toEqual({ missingDependencies: true, isNoop: false, isDeleteOnly: true })
+    expect(guardUpdate(deleteOnly, withItems, LIMITS)).toEqual({ missingDependencies: false, isNoop: false, isDeleteOnly: true })
   })
 
   it('an update with no structs and no deletions is a no-op', () => {
     const empty = Y.encodeStateAsUpdate(new Y.Doc())
-    expect(guardUpdate(empty, new Y.Doc(), LIMITS)).toEqual({ missingDependencies: false, isNoop: true })
+    expect(guardUpdate(empty, new Y.Doc(), LIMITS)).toEqual({ missingDependencies: false, isNoop: true, isDeleteOnly: false })
     // A diff against a state vector that already has everything is a no-op too.
     const doc = new Y.Doc()
     doc.getText('t').insert(0, 'x')

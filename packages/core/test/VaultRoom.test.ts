@@ -188,7 +188,7 @@ describe('VaultRoom updates', () => {
       [updateFrame('n', new Editor().insert('truncated').subarray(0, 6), 12), ErrorCode.MalformedUpdate, 12],
       [updateFrame('n', new Uint8Array(0), 13), ErrorCode.EmptyUpdate, 13],
       [updateFrame('n', tooLarge, 14), ErrorCode.UpdateTooLarge, 14],
-      [updateFrame('n', new Uint8Array(400), 15), ErrorCode.FrameTooLarge, 0], // frame over maxFrameBytes
+      [updateFrame('n', new Uint8Array(400), 15), ErrorCode.FrameTooLarge, 15], // frame over maxFrameBytes
       [updateFrame('n', tooManyStructs, 16), ErrorCode.TooManyStructs, 16],
       [updateFrame('../etc', new Editor().insert('z'), 17), ErrorCode.BadDocId, 17],
       [encodeMessage({ type: MessageType.Ack, cursor: NO_CURSOR, ranges: [] }), ErrorCode.MalformedFrame, 0],

@@ -53,7 +53,8 @@ describe('maxFrameBytes', () => {
     await h.room.receive(a, frame)
     await h.room.whenIdle()
     expect(errors(a).map((e) => [e.code, e.docId, e.clientSeq, e.message])).toEqual([
-      [ErrorCode.FrameTooLarge, '', 0, `frame of ${frame.length} bytes exceeds maxFrameBytes 1000`],
+      // The refusal names the update it could not read, so the client drops exactly that one.
+      [ErrorCode.FrameTooLarge, 'n', 2, `frame of ${frame.length} bytes exceeds maxFrameBytes 1000`],
     ])
     expect(a.closed).toBeUndefined()
     expect(b.frames).toEqual([])
@@ -129,6 +130,22 @@ describe('quotaBytes', () => {
     expect(h.room.stats().storedBytes).toBeLessThanOrEqual(1_000)
     expect(await contentOf(h, 'n1')).toBe('x'.repeat(500))
     expect(await contentOf(h, 'n2')).toBe('')
+  })
+
+  it('a vault at its quota still accepts a delete-only update, so its owner can make room', async () => {
+    const h = await room({ config: { quotaBytes: 700 } })
+    const a = await joinVault(h, 'a')
+    const editor = new Editor()
+    await h.room.receive(a, updateFrame('n1', editor.insert('x'.repeat(600)), 1))
+    await h.room.receive(a, updateFrame('n1', editor.insert('y'.repeat(200)), 2))
+    await h.room.whenIdle()
+    expect(errors(a).map((e) => e.code)).toEqual([ErrorCode.QuotaExceeded])
+    a.clear()
+    await h.room.receive(a, updateFrame('n1', editor.delete(0, 590), 3))
+    await h.room.whenIdle()
+    expect(errors(a)).toEqual([])
+    expect(ackedSeqs(a)).toEqual([3])
+    expect(await contentOf(h, 'n1')).toBe('x'.repeat(10))
   })
 
   it('seeded: random writers never push a note or the vault past its limit, and only refused updates are missing', async () => {

@@ -288,6 +288,23 @@ export function decodeMessage(frame: Uint8Array): Message {
   return message
 }
 
+/**
+ * The document and client sequence number a Doc/sync frame is about, read from its first bytes only: a
+ * frame refused for its size is answered with the `clientSeq` it carried, so the client can drop that
+ * one update instead of resending it forever. Undefined for any other frame or a malformed prefix.
+ */
+export function peekDocUpdate(frame: Uint8Array): { docId: string; clientSeq: number } | undefined {
+  const decoder = decoding.createDecoder(frame)
+  try {
+    if (readUint(decoder) !== MessageType.Doc) return undefined
+    const docId = readString(decoder)
+    if (readUint(decoder) !== DocChannel.Sync) return undefined
+    return { docId, clientSeq: readUint(decoder) }
+  } catch {
+    return undefined
+  }
+}
+
 export function assertNever(value: never): never {
   throw new Error(`unexpected value ${JSON.stringify(value)}`)
 }

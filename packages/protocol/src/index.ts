@@ -22,6 +22,7 @@ export {
   readCursor,
   writeSyncMessage,
   readSyncMessage,
+  peekDocUpdate,
   assertNever,
 } from './codec.ts'
 export { isDocId } from './docId.ts'

@@ -6,7 +6,7 @@
 import type { LocalStore, OutboxEntry, StoreBatch, VaultRecord } from './LocalStore.ts'
 import { compactThresholdOf, compactUpdates } from './compactUpdates.ts'
 import type { LocalStoreOptions } from './compactUpdates.ts'
-import { planBatch } from './planBatch.ts'
+import { mergePlans, planBatch } from './planBatch.ts'
 import type { BatchPlan } from './planBatch.ts'
 
 export type { LocalStore, OutboxEntry, StoreBatch, VaultRecord } from './LocalStore.ts'
@@ -34,6 +34,8 @@ const OUTBOX = 'outbox'
 const RECORD_KEY = 'vault'
 /** Keys per getAllKeys page when listing documents. */
 const LIST_PAGE = 2000
+/** From this many documents on, reads cover their whole key span in one request instead of one each. */
+const BULK_READ = 32
 
 type DocKey = [docId: string, n: number]
 
@@ -42,8 +44,24 @@ function docRange(docId: string): IDBKeyRange {
   return IDBKeyRange.bound([docId], [docId, []])
 }
 
+/** Batches committed while a write transaction runs; they share the next one. */
+interface CommitGroup {
+  readonly plans: BatchPlan[]
+  readonly done: Promise<void>
+  resolve(): void
+  reject(error: unknown): void
+  /** Resolves once the group's transaction exists (or failed to), so later reads are ordered after it. */
+  readonly started: Promise<void>
+  start(): void
+}
+
 /**
  * A LocalStore in one IndexedDB database per vault (browsers, workers, Electron renderers).
+ *
+ * Commits made while a write transaction is running share the next transaction (group commit: a burst
+ * of small commits costs one disk flush, not one each). Each is still all or nothing and they apply in
+ * call order; if that shared transaction fails, every commit in it rejects. Reads issued after a commit
+ * see it.
  *
  * Loss window: a commit resolves when its transaction completes, which is durable as `durability` says.
  * What the SDK has not yet handed to `commit` is lost if the page dies; it flushes on `pagehide`.
@@ -62,6 +80,8 @@ export class IndexedDbStore implements LocalStore {
   readonly #threshold: number
   readonly #durability: 'strict' | 'relaxed'
   readonly #inflight = new Set<Promise<void>>()
+  #writing = false
+  #queued: CommitGroup | undefined
   /** Document reads asked for in this turn of the event loop; they share one transaction. */
   #reads: Array<{ docId: string; resolve: (updates: Uint8Array[]) => void; reject: (error: unknown) => void }> | undefined
   #closed: string | undefined
@@ -102,12 +122,12 @@ export class IndexedDbStore implements LocalStore {
   }
 
   async readRecord(): Promise<VaultRecord | undefined> {
-    const tx = this.#transaction(RECORD, 'readonly')
+    const tx = await this.#readTransaction(RECORD)
     return (await request(tx.objectStore(RECORD).get(RECORD_KEY))) as VaultRecord | undefined
   }
 
   async listDocs(): Promise<string[]> {
-    const docs = this.#transaction(DOCS, 'readonly').objectStore(DOCS)
+    const docs = (await this.#readTransaction(DOCS)).objectStore(DOCS)
     const ids: string[] = []
     let range: IDBKeyRange | undefined
     // Page through keys, skipping to the next document after each page, so a long list costs no more pages.
@@ -124,23 +144,30 @@ export class IndexedDbStore implements LocalStore {
       this.#checkOpen()
       if (!this.#reads) {
         this.#reads = []
-        queueMicrotask(() => this.#runReads())
+        queueMicrotask(() => void this.#runReads())
       }
       this.#reads.push({ docId, resolve, reject })
     })
   }
 
   async readOutbox(): Promise<OutboxEntry[]> {
-    const tx = this.#transaction(OUTBOX, 'readonly')
+    const tx = await this.#readTransaction(OUTBOX)
     return (await request(tx.objectStore(OUTBOX).getAll())) as OutboxEntry[]
   }
 
   commit(batch: StoreBatch): Promise<void> {
-    const committed = this.#commit(batch)
-    this.#inflight.add(committed)
-    const forget = () => this.#inflight.delete(committed)
-    committed.then(forget, forget)
-    return committed
+    let plan: BatchPlan
+    try {
+      this.#checkOpen()
+      plan = planBatch(batch)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (plan.empty) return Promise.resolve()
+    const group = this.#queued ?? (this.#queued = this.#newGroup())
+    group.plans.push(plan)
+    if (!this.#writing) this.#startQueued()
+    return group.done
   }
 
   async flush(): Promise<void> {
@@ -155,12 +182,42 @@ export class IndexedDbStore implements LocalStore {
     this.#db.close()
   }
 
-  async #commit(batch: StoreBatch): Promise<void> {
-    this.#checkOpen()
-    const plan = planBatch(batch)
-    if (plan.empty) return
-    // Created before the first await: IndexedDB runs overlapping readwrite transactions in creation order.
-    const tx = this.#transaction([RECORD, DOCS, OUTBOX], 'readwrite')
+  #newGroup(): CommitGroup {
+    let resolve!: () => void
+    let reject!: (error: unknown) => void
+    let start!: () => void
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)))
+    const started = new Promise<void>((res) => (start = res))
+    this.#inflight.add(done)
+    const forget = () => this.#inflight.delete(done)
+    done.then(forget, forget)
+    return { plans: [], done, resolve, reject, started, start }
+  }
+
+  /** Runs the queued group in one transaction, created now; the next group starts when it settles. */
+  #startQueued(): void {
+    const group = this.#queued!
+    this.#queued = undefined
+    this.#writing = true
+    let tx: IDBTransaction
+    try {
+      tx = this.#transaction([RECORD, DOCS, OUTBOX], 'readwrite')
+    } catch (error) {
+      this.#writing = false
+      group.start()
+      group.reject(error)
+      return
+    }
+    group.start()
+    this.#run(tx, mergePlans(group.plans))
+      .then(group.resolve, group.reject)
+      .finally(() => {
+        this.#writing = false
+        if (this.#queued) this.#startQueued()
+      })
+  }
+
+  async #run(tx: IDBTransaction, plan: BatchPlan): Promise<void> {
     const done = transactionDone(tx)
     try {
       await this.#write(tx, plan)
@@ -177,46 +234,62 @@ export class IndexedDbStore implements LocalStore {
     const docs = tx.objectStore(DOCS)
     const outbox = tx.objectStore(OUTBOX)
     if (plan.record) tx.objectStore(RECORD).put(plan.record, RECORD_KEY)
-    for (const [docId, state] of plan.replaces) {
-      docs.delete(docRange(docId))
-      docs.put(state, [docId, 0] satisfies DocKey)
+    for (const [seq, entry] of plan.outbox) {
+      if (entry) outbox.put(entry)
+      else outbox.delete(seq)
     }
-    for (const docId of plan.deletes) docs.delete(docRange(docId))
-    for (const entry of plan.outboxPuts.values()) outbox.put(entry)
-    for (const seq of plan.outboxDeletes) outbox.delete(seq)
-    await Promise.all([...plan.appends].map(([docId, updates]) => this.#append(docs, docId, updates)))
-  }
-
-  async #append(docs: IDBObjectStore, docId: string, updates: readonly Uint8Array[]): Promise<void> {
-    const range = docRange(docId)
-    const [count, last] = await Promise.all([request(docs.count(range)), request(docs.openKeyCursor(range, 'prev'))])
-    if (count + updates.length > this.#threshold) {
-      const stored = (await request(docs.getAll(range))) as Uint8Array[]
-      const merged = compactUpdates(docId, [...stored, ...updates], this.#options)
+    const appended: string[] = []
+    for (const [docId, { reset, updates }] of plan.docs) {
+      if (reset) docs.delete(docRange(docId))
+      else if (updates.length > 0) appended.push(docId)
+    }
+    // Appends go after a document's last key; requests run in order, so these reads see the deletes above.
+    const storedKeys = await readDocKeys(docs, appended)
+    const compacting: string[] = []
+    for (const [docId, { updates }] of plan.docs) {
+      if (updates.length === 0) continue
+      const stored = storedKeys.get(docId) ?? []
+      if (stored.length + updates.length > this.#threshold) compacting.push(docId)
+      else appendAfter(docs, docId, stored, updates)
+    }
+    if (compacting.length === 0) return
+    const storedUpdates = await readDocUpdates(docs, compacting)
+    for (const docId of compacting) {
+      const { updates } = plan.docs.get(docId)!
+      const merged = compactUpdates(docId, [...(storedUpdates.get(docId) ?? []), ...updates], this.#options)
       if (merged) {
-        docs.delete(range)
+        docs.delete(docRange(docId))
         docs.put(merged, [docId, 0] satisfies DocKey)
-        return
+      } else {
+        appendAfter(docs, docId, storedKeys.get(docId) ?? [], updates)
       }
     }
-    let n = last ? (last.primaryKey as DocKey)[1] + 1 : 0
-    for (const update of updates) docs.put(update, [docId, n++] satisfies DocKey)
   }
 
-  #runReads(): void {
+  async #runReads(): Promise<void> {
     const reads = this.#reads ?? []
     this.#reads = undefined
-    let docs: IDBObjectStore
     try {
-      docs = this.#transaction(DOCS, 'readonly').objectStore(DOCS)
+      const docs = (await this.#readTransaction(DOCS)).objectStore(DOCS)
+      const updates = await readDocUpdates(docs, [...new Set(reads.map((read) => read.docId))])
+      const handedOut = new Set<string>()
+      for (const { docId, resolve } of reads) {
+        const list = updates.get(docId) ?? []
+        // Two reads of one document in the same turn each get their own arrays.
+        resolve(handedOut.has(docId) ? list.map((update) => update.slice()) : list)
+        handedOut.add(docId)
+      }
     } catch (error) {
       for (const read of reads) read.reject(error)
-      return
     }
-    for (const { docId, resolve, reject } of reads) {
-      // A transaction that aborts fails each of its unfinished requests, so every read settles.
-      request(docs.getAll(docRange(docId))).then((updates) => resolve(updates as Uint8Array[]), reject)
-    }
+  }
+
+  /** A readonly transaction created after every commit issued so far has its transaction. */
+  async #readTransaction(store: string): Promise<IDBTransaction> {
+    this.#checkOpen()
+    const queued = this.#queued
+    if (queued) await queued.started
+    return this.#transaction(store, 'readonly')
   }
 
   #transaction(stores: string | string[], mode: IDBTransactionMode): IDBTransaction {
@@ -227,6 +300,66 @@ export class IndexedDbStore implements LocalStore {
   #checkOpen(): void {
     if (this.#closed !== undefined) throw new Error(`IndexedDbStore is closed: ${this.#closed}`)
   }
+}
+
+function appendAfter(docs: IDBObjectStore, docId: string, stored: readonly DocKey[], updates: readonly Uint8Array[]): void {
+  let n = stored.length > 0 ? stored[stored.length - 1]![1] + 1 : 0
+  for (const update of updates) docs.put(update, [docId, n++] satisfies DocKey)
+}
+
+/**
+ * The stored keys of each document. Each IndexedDB request costs a round trip to the browser's storage
+ * process (about 0.1 ms in Chromium), so many documents are read with one getAllKeys over their span.
+ */
+async function readDocKeys(docs: IDBObjectStore, docIds: readonly string[]): Promise<Map<string, DocKey[]>> {
+  const result = new Map<string, DocKey[]>()
+  if (docIds.length < BULK_READ) {
+    const lists = await Promise.all(docIds.map((docId) => request(docs.getAllKeys(docRange(docId))) as Promise<DocKey[]>))
+    docIds.forEach((docId, i) => result.set(docId, lists[i]!))
+    return result
+  }
+  const wanted = new Set(docIds)
+  for (const key of (await request(docs.getAllKeys(spanOf(docIds)))) as DocKey[]) {
+    if (!wanted.has(key[0])) continue
+    const keys = result.get(key[0])
+    if (keys) keys.push(key)
+    else result.set(key[0], [key])
+  }
+  return result
+}
+
+/** The stored updates of each document; one getAll over their span when they are most of what it holds. */
+async function readDocUpdates(docs: IDBObjectStore, docIds: readonly string[]): Promise<Map<string, Uint8Array[]>> {
+  const result = new Map<string, Uint8Array[]>()
+  let ids = docIds
+  if (docIds.length >= BULK_READ) {
+    const span = spanOf(docIds)
+    const wanted = new Set(docIds)
+    const keys = (await request(docs.getAllKeys(span))) as DocKey[]
+    const wantedKeys = keys.filter((key) => wanted.has(key[0])).length
+    if (wantedKeys * 2 >= keys.length) {
+      const values = (await request(docs.getAll(span))) as Uint8Array[]
+      keys.forEach(([docId], i) => {
+        if (!wanted.has(docId)) return
+        const list = result.get(docId)
+        if (list) list.push(values[i]!)
+        else result.set(docId, [values[i]!])
+      })
+      return result
+    }
+    // Sparse: read only the documents that have something stored.
+    const present = new Set(keys.map(([docId]) => docId))
+    ids = docIds.filter((docId) => present.has(docId))
+  }
+  const lists = await Promise.all(ids.map((docId) => request(docs.getAll(docRange(docId))) as Promise<Uint8Array[]>))
+  ids.forEach((docId, i) => result.set(docId, lists[i]!))
+  return result
+}
+
+/** The key range from the first to the last of these documents, in IndexedDB (UTF-16 code unit) order. */
+function spanOf(docIds: readonly string[]): IDBKeyRange {
+  const sorted = [...docIds].sort()
+  return IDBKeyRange.bound([sorted[0]!], [sorted[sorted.length - 1]!, []])
 }
 
 function request<T>(req: IDBRequest<T>): Promise<T> {

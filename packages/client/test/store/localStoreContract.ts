@@ -371,6 +371,69 @@ export const localStoreContractCases: readonly ContractCase[] = [
     },
   },
   {
+    name: 'a burst of un-awaited commits, one of them invalid, matches the same batches applied one by one',
+    async run({ open, seed }) {
+      const gen = prng.create(seed)
+      const store = await open()
+      const model = new MemoryStore()
+      const docIds = ['a', 'a/b', 'ab', 'x']
+      const setup: StoreBatch = { appendUpdates: docIds.map((docId) => ({ docId, update: bytes(0) })), putOutbox: [outboxEntry(1), outboxEntry(2)] }
+      await Promise.all([store.commit(setup), model.commit(setup)])
+      const batches: StoreBatch[] = Array.from({ length: 40 }, (_, i) => {
+        const docId = prng.oneOf(gen, docIds)
+        switch (prng.uint32(gen, 0, 5)) {
+          case 0:
+            return { deleteDocs: [docId], putOutbox: [outboxEntry(10 + i)] }
+          case 1:
+            return { replaceDocs: [{ docId, state: bytes(100 + i) }], deleteOutbox: [prng.uint32(gen, 1, 10 + i)] }
+          case 2:
+            return { record: record({ nextSeq: 10 + i }), appendUpdates: [{ docId, update: bytes(i, 1) }] }
+          default:
+            return { appendUpdates: [{ docId, update: bytes(i) }, { docId: prng.oneOf(gen, docIds), update: bytes(i, 2) }] }
+        }
+      })
+      batches.splice(17, 0, { appendUpdates: [{ docId: 'a', update: bytes(99) }], deleteOutbox: [0] })
+      const results = await Promise.allSettled(batches.map((batch) => store.commit(batch)))
+      assertEqual(
+        results.map((result) => result.status),
+        batches.map((_, i) => (i === 17 ? 'rejected' : 'fulfilled')),
+        'only the invalid batch rejects',
+      )
+      for (const batch of batches) await model.commit(batch).catch(() => undefined) // the invalid one fails in the model too
+      assertEqual(await snapshot(store), await snapshot(model), `after the burst (seed ${seed})`)
+    },
+  },
+  {
+    name: 'hundreds of documents in one batch and one turn of reads, dense and sparse, with compactions',
+    async run({ open }) {
+      const store = await open({ compactThreshold: 4 })
+      const idOf = (i: number) => `doc/${String(i).padStart(4, '0')}`
+      const updatesOf = (i: number, round: number) => [bytes(i % 256, round), bytes(i >> 8, round, 1)]
+      await store.commit({ appendUpdates: Array.from({ length: 600 }, (_, i) => updatesOf(i, 0).map((update) => ({ docId: idOf(i), update }))).flat() })
+      // Append to every 10th document only: the others lie between them.
+      const sparse = Array.from({ length: 60 }, (_, k) => k * 10)
+      await store.commit({ appendUpdates: sparse.map((i) => ({ docId: idOf(i), update: bytes(7, i % 256) })) })
+      const expected = (i: number) => [...updatesOf(i, 0), ...(i % 10 === 0 ? [bytes(7, i % 256)] : [])]
+      const all = await Promise.all(Array.from({ length: 600 }, (_, i) => store.readDoc(idOf(i))))
+      all.forEach((updates, i) => assertEqual(updates, expected(i), `dense read of ${idOf(i)}`))
+      const some = await Promise.all(sparse.map((i) => store.readDoc(idOf(i))))
+      some.forEach((updates, k) => assertEqual(updates, expected(sparse[k]!), `sparse read of ${idOf(sparse[k]!)}`))
+      const missing = await Promise.all(Array.from({ length: 40 }, (_, i) => store.readDoc(`doc/${i}-missing`)))
+      assertEqual(missing, missing.map(() => []), 'unknown documents among many')
+      // Two more appends to each sparse document pass the threshold: all of them compact in one commit.
+      const writers = sparse.map((i) => createWriter(i + 1))
+      const edits = writers.map((writer) => [writer.edit((t) => t.insert(0, 'x')), writer.edit((t) => t.insert(0, 'y'))])
+      await store.commit({ replaceDocs: sparse.map((i) => ({ docId: idOf(i), state: Y.encodeStateAsUpdate(new Y.Doc()) })) })
+      await store.commit({ appendUpdates: sparse.flatMap((i, k) => [...edits[k]!, edits[k]![0]!, edits[k]![1]!].map((update) => ({ docId: idOf(i), update }))) })
+      for (const [k, i] of sparse.entries()) {
+        const stored = await store.readDoc(idOf(i))
+        assertEqual(stored.length, 1, `${idOf(i)} compacted`)
+        assertSameDoc(docFrom(stored), writers[k]!.doc, `${idOf(i)} after compaction`)
+      }
+      assertEqual((await store.listDocs()).length, 600, 'listDocs')
+    },
+  },
+  {
     name: 'compaction merges a long update list into one update with the same Yjs state',
     async run({ open }) {
       const threshold = 8

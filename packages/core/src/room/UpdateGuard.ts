@@ -25,6 +25,8 @@ export interface GuardResult {
   readonly missingDependencies: boolean
   /** The update carries no structs and no deletions. */
   readonly isNoop: boolean
+  /** The update only deletes: it adds no content. */
+  readonly isDeleteOnly: boolean
 }
 
 interface StructLike {
@@ -84,5 +86,5 @@ export function guardUpdate(update: Uint8Array, doc: Y.Doc, limits: GuardLimits)
     const have = stateOf(client)
     for (const range of ranges) if (range.clock + range.len > have) missing = true
   }
-  return { missingDependencies: missing, isNoop: decoded.structs.length === 0 && deleteRanges === 0 }
+  return { missingDependencies: missing, isNoop: decoded.structs.length === 0 && deleteRanges === 0, isDeleteOnly: decoded.structs.length === 0 && deleteRanges > 0 }
 }

@@ -18,6 +18,7 @@ import {
   canWrite,
   createSeqRanges,
   decodeMessage,
+  peekDocUpdate,
   decodeYFrame,
   encodeMessage,
   encodeYAwareness,
@@ -282,7 +283,10 @@ export class VaultRoom {
     }
     if (frame.length > this.config.maxFrameBytes) {
       const message = `frame of ${frame.length} bytes exceeds maxFrameBytes ${this.config.maxFrameBytes}`
-      if (session.kind === 'vault') this.sendError(session, '', 0, ErrorCode.FrameTooLarge, message)
+      if (session.kind === 'vault') {
+        const target = peekDocUpdate(frame)
+        this.sendError(session, target?.docId ?? '', target?.clientSeq ?? 0, ErrorCode.FrameTooLarge, message)
+      }
       else this.logger.warn('frame from a y-websocket client refused', { message })
       return
     }
@@ -510,7 +514,8 @@ export class VaultRoom {
     try {
       this.options.faults?.('guard')
       verdict = guardUpdate(update, live.ydoc, this.config)
-      if (!verdict.isNoop) this.checkStorageLimits(docId, update.length)
+      // A delete-only update adds no content: a vault at its quota can still delete to make room.
+      if (!verdict.isNoop && !verdict.isDeleteOnly) this.checkStorageLimits(docId, update.length)
     } catch (error) {
       if (!(error instanceof UpdateRejected)) throw error
       if (session.kind === 'vault') this.sendError(session, docId, clientSeq, error.code, error.message)
