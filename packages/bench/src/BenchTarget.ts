@@ -9,6 +9,8 @@ export interface BenchTarget {
   readonly name: string
   /** What runs, with which configuration; copied into the results. */
   readonly description: string
+  /** Server limits the run used (name → value), copied into the results; absent for servers without any. */
+  readonly limits?: Readonly<Record<string, string>>
   /** True when documents survive a restart on the same `storageDir`. */
   readonly durable: boolean
   /** True when notes opened with the same `session` share one connection; false for one socket per note. */

@@ -21,6 +21,7 @@ export type TargetResult =
   | {
       readonly status: 'ok'
       readonly description: string
+      readonly limits?: Readonly<Record<string, string>>
       readonly durable: boolean
       readonly editPropagation: EditPropagationResult
       readonly traceReplay: TraceReplayResult & { readonly runsEditsPerSecond: readonly number[] }
@@ -80,6 +81,7 @@ export async function runTarget(
     return {
       status: 'ok',
       description: target.description,
+      ...(target.limits === undefined ? {} : { limits: target.limits }),
       durable: target.durable,
       editPropagation,
       traceReplay,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { readBenchSettings } from '../src/BenchSettings.ts'
 import { runTarget, type TraceInput } from '../src/runTarget.ts'
-import { amberTarget } from '../src/targets/amber.ts'
+import { AMBER_BENCH_LIMITS, amberTarget } from '../src/targets/amber.ts'
 import { hocuspocusMemoryTarget, hocuspocusSqliteTarget } from '../src/targets/hocuspocus.ts'
 import { yWebsocketRefTarget } from '../src/targets/yWebsocketRef.ts'
 import { applyPatches, loadSequentialTrace, toUtf16Patches } from '../src/traces.ts'
@@ -47,6 +47,8 @@ describe('bench harness smoke', () => {
   it('runs every workload against amber (wrangler dev), with a durable ack and a reload from storage', { timeout: 180_000 }, async () => {
     const result = await runTarget(amberTarget, settings, await tinyTrace())
     if (result.status !== 'ok') throw new Error(`amber: ${JSON.stringify(result)}`)
+    // The results state the limits the server ran with.
+    expect(result.limits).toEqual(AMBER_BENCH_LIMITS)
     expect(result.editPropagation.latencyP50.value).toBeGreaterThan(0)
     expect(result.editPropagation.durableAckP50.value).toBeGreaterThan(0)
     expect(result.traceReplay.patches).toBe(20)

@@ -13,6 +13,8 @@ export interface IndexedDbBenchApi {
   write(approach: BenchApproach, notes: number): Promise<number>
   /** Opens every note into a Y.Doc; resolves with the ms taken, after checking what was loaded. */
   openAll(approach: BenchApproach, notes: number): Promise<number>
+  /** Commits `count` one-update batches one after another, each awaited; resolves with each one's ms. */
+  commitLatency(durability: 'strict' | 'relaxed', count: number): Promise<number[]>
 }
 
 declare global {
@@ -93,5 +95,22 @@ globalThis.amberBench = {
     const text = docs.map((doc) => doc.getText('content').toString()).find((t) => t === noteText(sample))
     if (text === undefined) throw new Error(`${approach}: note ${sample} did not load its text`)
     return elapsed
+  },
+
+  async commitLatency(durability, count) {
+    const store = await IndexedDbStore.open(`latency-${durability}`, { durability })
+    const doc = new Y.Doc()
+    const text = doc.getText('content')
+    const times: number[] = []
+    for (let i = 0; i < count; i++) {
+      const before = Y.encodeStateVector(doc)
+      text.insert(text.length, 'x')
+      const update = Y.encodeStateAsUpdate(doc, before)
+      const start = performance.now()
+      await store.commit({ appendUpdates: [{ docId: 'typing.md', update }], putOutbox: [{ seq: i + 1, docId: 'typing.md', update, supersedes: false }] })
+      times.push(performance.now() - start)
+    }
+    await store.close()
+    return times
   },
 }

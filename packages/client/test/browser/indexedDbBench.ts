@@ -25,14 +25,36 @@ export interface IndexedDbBenchResult {
   readonly runs: number
   readonly chromium: string
   readonly approaches: Record<string, ApproachFigures>
+  /** Median ms of one awaited keystroke-sized commit (an update plus its outbox entry), per durability. */
+  readonly medianCommitLatencyMs: Record<'strict' | 'relaxed', number>
 }
 
-export async function runIndexedDbBench(options: { notes: number; runs: number; log?: (line: string) => void }): Promise<IndexedDbBenchResult> {
-  const { notes, runs, log = () => undefined } = options
+export async function runIndexedDbBench(options: {
+  notes: number
+  runs: number
+  /** Awaited commits per durability for the latency figure; the first sixth are warm-up. */
+  commits?: number
+  log?: (line: string) => void
+}): Promise<IndexedDbBenchResult> {
+  const { notes, runs, commits = 300, log = () => undefined } = options
   const server = await servePage(await bundle(new URL('./indexedDbBench.page.ts', import.meta.url)), { title: 'IndexedDB bench' })
   const figures = new Map(BENCH_APPROACHES.map((approach) => [approach, { writeMs: [] as number[], openAllMs: [] as number[] }]))
   let chromium = ''
+  const medianCommitLatencyMs = { strict: 0, relaxed: 0 }
   try {
+    const session = await launchBrowser()
+    try {
+      const page = await session.newPage()
+      await page.goto(server.url)
+      await waitForGlobal(page, 'amberBench')
+      for (const durability of ['strict', 'relaxed'] as const) {
+        const times = await page.evaluate(([d, n]) => globalThis.amberBench.commitLatency(d, n), [durability, commits] as const)
+        medianCommitLatencyMs[durability] = Math.round(median(times.slice(Math.floor(commits / 6))) * 100) / 100
+        log(`commit latency (${durability}): median ${medianCommitLatencyMs[durability]} ms`)
+      }
+    } finally {
+      await session.close()
+    }
     for (let run = 0; run < runs; run++) {
       // Rotate the order so no approach always runs first on a cold machine.
       const order = BENCH_APPROACHES.map((_, i) => BENCH_APPROACHES[(i + run) % BENCH_APPROACHES.length]!)
@@ -62,9 +84,9 @@ export async function runIndexedDbBench(options: { notes: number; runs: number; 
   }
   const approaches: Record<string, ApproachFigures> = {}
   for (const [approach, { writeMs, openAllMs }] of figures) {
-    approaches[approach] = { writeMs, openAllMs, medianWriteMs: median(writeMs), medianOpenAllMs: median(openAllMs) }
+    approaches[approach] = { writeMs, openAllMs, medianWriteMs: Math.round(median(writeMs)), medianOpenAllMs: Math.round(median(openAllMs)) }
   }
-  return { notes, runs, chromium, approaches }
+  return { notes, runs, chromium, approaches, medianCommitLatencyMs }
 }
 
 async function inPage(
@@ -83,7 +105,7 @@ async function inPage(
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
