@@ -51,8 +51,31 @@ if (pnpmVersion(env.PATH) !== PNPM_VERSION) {
 const frozen = existsSync(path.join(root, 'pnpm-lock.yaml')) && process.env.CI ? ['--frozen-lockfile'] : []
 run(['pnpm', 'install', ...frozen])
 if (task === 'dev') prepareDevSecrets()
+if (task === 'test') ensureChromium()
 for (const cmd of tasks[task]) run(cmd)
 summarize()
+
+// The client's browser tests drive the system Chromium (Debian's package, by name: no browser download).
+function ensureChromium() {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (existsSync(chromium)) return
+  if (process.getuid?.() !== 0 || process.env.CHROMIUM_PATH || !existsSync('/usr/bin/apt-get')) {
+    console.log(
+      `[amber] Chromium is missing at ${chromium}: the browser tests will fail.\n` +
+        '[amber] Install it (Debian/Ubuntu: `sudo apt-get install -y chromium`) or point CHROMIUM_PATH at a Chromium binary.',
+    )
+    return
+  }
+  console.log('[amber] installing Chromium for the browser tests (apt-get install chromium)')
+  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' }
+  for (const args of [['update'], ['install', '-y', 'chromium']]) {
+    const result = spawnSync('apt-get', args, { env: aptEnv, stdio: ['ignore', 'inherit', 'inherit'] })
+    if (result.status !== 0) {
+      console.error(`[amber] apt-get ${args.join(' ')} failed (exit ${result.status}); the browser tests need ${chromium}`)
+      process.exit(result.status ?? 1)
+    }
+  }
+}
 
 /**
  * The local server's admin secret: AMBER_ADMIN_TOKEN from the environment when set, else the one kept in

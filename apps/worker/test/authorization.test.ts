@@ -2,11 +2,11 @@
 // WebSockets of the real Worker and VaultDO. Each case must be denied with its status and error code,
 // and afterwards vault A's stored state (DO SQLite, R2, registry rows) is byte-for-byte what it was.
 
+import { AMBER_JWT_AUDIENCE } from '@amber/protocol'
 import { SELF, env } from 'cloudflare:test'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Registry } from '../src/registry/Registry.ts'
-import { JWT_AUDIENCE } from '../src/identity/jwtVerifier.ts'
 import { TEST_ORIGIN, callApi, connectInWorkerd, createTestToken, createTestVault, openSocket } from './support/connectInWorkerd.ts'
 import type { TestVault } from './support/connectInWorkerd.ts'
 import { TEST_ADMIN_TOKEN, TEST_JWT_ISSUER, TEST_JWT_SECRET } from './support/testSecrets.ts'
@@ -128,7 +128,7 @@ async function signJwt(claims: Record<string, unknown>, secret = TEST_JWT_SECRET
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(TEST_JWT_ISSUER)
-    .setAudience(JWT_AUDIENCE)
+    .setAudience(AMBER_JWT_AUDIENCE)
     .setSubject('grove-user-7')
     .setIssuedAt()
     .setExpirationTime(expiresIn)

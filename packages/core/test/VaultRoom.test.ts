@@ -15,26 +15,17 @@ import {
   encodeYSync,
 } from '@amber/protocol'
 import type { DocId, MessageOf } from '@amber/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { MemoryStorageAdapter } from '../src/storage/MemoryStorageAdapter.ts'
 import { resolvePath } from '../src/tree/resolvePath.ts'
-import type { VaultRoom } from '../src/room/VaultRoom.ts'
-import { FakeConnection, NO_CURSOR, connect, helloFrame, joinVault, openRoom, updateFrame } from './support/roomHarness.ts'
+import { FakeConnection, NO_CURSOR, connect, helloFrame, joinVault, roomsDisposedAfterEach, updateFrame } from './support/roomHarness.ts'
 import type { RoomHarness } from './support/roomHarness.ts'
 import { Editor } from './support/Editor.ts'
 import { ackedSeqs, errors, replay, syncFrames, types } from './support/frames.ts'
 
-const rooms: VaultRoom[] = []
-async function room(options: Parameters<typeof openRoom>[0] = {}): Promise<RoomHarness> {
-  const harness = await openRoom(options)
-  rooms.push(harness.room)
-  return harness
-}
-afterEach(() => {
-  for (const r of rooms.splice(0)) r.dispose()
-})
+const room = roomsDisposedAfterEach()
 
 describe('VaultRoom handshake', () => {
   it('Hello is answered by Welcome, CatchUp and CatchUpEnd', async () => {

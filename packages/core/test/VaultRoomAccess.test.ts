@@ -14,9 +14,8 @@ import {
   encodeYSync,
 } from '@amber/protocol'
 import type { DocId } from '@amber/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import type { VaultRoom } from '../src/room/VaultRoom.ts'
 import type { SessionAccess } from '../src/room/hostTypes.ts'
 import { resolvePath } from '../src/tree/resolvePath.ts'
 import { Editor } from './support/Editor.ts'
@@ -36,20 +35,12 @@ import {
   VIEWER,
   connect,
   joinVault,
-  openRoom,
+  roomsDisposedAfterEach,
   updateFrame,
 } from './support/roomHarness.ts'
 import type { RoomHarness } from './support/roomHarness.ts'
 
-const rooms: VaultRoom[] = []
-async function room(options: Parameters<typeof openRoom>[0] = {}): Promise<RoomHarness> {
-  const harness = await openRoom(options)
-  rooms.push(harness.room)
-  return harness
-}
-afterEach(() => {
-  for (const r of rooms.splice(0)) r.dispose()
-})
+const room = roomsDisposedAfterEach()
 
 /** What the server holds for a document, as a new editor session would receive it. */
 async function serverDoc(h: RoomHarness, docId: string): Promise<Y.Doc> {

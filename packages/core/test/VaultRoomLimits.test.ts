@@ -11,24 +11,15 @@ import {
   encodeYSync,
 } from '@amber/protocol'
 import * as prng from 'lib0/prng'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { TokenBucket } from '../src/room/TokenBucket.ts'
-import type { VaultRoom } from '../src/room/VaultRoom.ts'
 import { Editor } from './support/Editor.ts'
 import { ackedSeqs, errors, replay, syncFrame } from './support/frames.ts'
-import { EDITOR, FakeConnection, connect, joinVault, openRoom, updateFrame } from './support/roomHarness.ts'
+import { EDITOR, FakeConnection, connect, joinVault, roomsDisposedAfterEach, updateFrame } from './support/roomHarness.ts'
 import type { RoomHarness } from './support/roomHarness.ts'
 
-const rooms: VaultRoom[] = []
-async function room(options: Parameters<typeof openRoom>[0] = {}): Promise<RoomHarness> {
-  const harness = await openRoom(options)
-  rooms.push(harness.room)
-  return harness
-}
-afterEach(() => {
-  for (const r of rooms.splice(0)) r.dispose()
-})
+const room = roomsDisposedAfterEach()
 
 async function contentOf(h: RoomHarness, docId: string): Promise<string> {
   const reader = await joinVault(h, 'reader')

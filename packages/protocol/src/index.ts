@@ -27,6 +27,8 @@ export {
 } from './codec.ts'
 export { isDocId } from './docId.ts'
 export { VaultRole, canWrite } from './VaultRole.ts'
+export { AMBER_JWT_AUDIENCE } from './registryApi.ts'
+export type { ApiErrorBody, CreatedVault, DeviceInfo, MintedToken, Ticket, TokenInfo, VaultInfo } from './registryApi.ts'
 export { createSeqRanges } from './seqRanges.ts'
 export { mergeUpdatesInTree } from './mergeUpdatesInTree.ts'
 export { YMessageType, encodeYSync, encodeYAwareness, decodeYFrame } from './yWebsocket.ts'

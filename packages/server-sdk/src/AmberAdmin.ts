@@ -2,7 +2,7 @@
 // list and revoke tokens, list devices, issue socket tickets. It holds either the operator's admin
 // secret (AMBER_ADMIN_TOKEN) or a vault's owner token; the server decides what each may do.
 
-import type { VaultRole } from '@amber/protocol'
+import type { ApiErrorBody, CreatedVault, DeviceInfo, MintedToken, Ticket, TokenInfo, VaultInfo, VaultRole } from '@amber/protocol'
 
 export interface AmberAdminOptions {
   /** The Amber server's origin, e.g. `https://sync.example.com` or `http://127.0.0.1:8787`. */
@@ -11,63 +11,6 @@ export interface AmberAdminOptions {
   readonly credential: string
   /** A fetch implementation; the global one by default. */
   readonly fetch?: typeof fetch
-}
-
-export interface CreatedVault {
-  readonly vaultId: string
-  /** The vault's first owner token. Shown once: store it, the server keeps only its hash. */
-  readonly token: string
-  readonly tokenId: string
-}
-
-export interface VaultInfo {
-  readonly vaultId: string
-  readonly name: string
-  readonly createdAt: number
-  /** Note bytes stored, as last reported by the vault. */
-  readonly storedBytes: number
-  /** The caller's role on this vault. */
-  readonly role: VaultRole
-}
-
-export interface MintedToken {
-  readonly tokenId: string
-  /** The secret. Shown once. */
-  readonly token: string
-  readonly role: VaultRole
-  readonly label: string
-  readonly expiresAt: number | null
-}
-
-export interface TokenInfo {
-  readonly tokenId: string
-  readonly vaultId: string
-  readonly role: VaultRole
-  readonly label: string
-  readonly createdAt: number
-  readonly expiresAt: number | null
-  readonly revokedAt: number | null
-  readonly lastUsedAt: number | null
-}
-
-export interface DeviceInfo {
-  readonly deviceId: string
-  /** The token id (or `ext:<verifier>:<subject>`) the device last connected with. */
-  readonly credentialId: string
-  readonly role: VaultRole
-  readonly firstSeenAt: number
-  readonly lastSeenAt: number
-  readonly connected: boolean
-  /** The vault log position the device has received… */
-  readonly ackedSeq: number
-  /** …and the vault's head when that was reported: equal means the device was up to date. */
-  readonly headSeq: number
-}
-
-export interface Ticket {
-  /** Opens one WebSocket (`?ticket=`) before `expiresAt`. */
-  readonly ticket: string
-  readonly expiresAt: number
 }
 
 /** An error answer of the API: its HTTP status and stable code (e.g. 403 `FORBIDDEN`). */
@@ -145,7 +88,7 @@ export class AmberAdmin {
       throw new AmberApiError(res.status, 'INVALID_RESPONSE', `not JSON: ${text.slice(0, 200)}`)
     }
     if (!res.ok) {
-      const error = (json as { error?: { code?: unknown; message?: unknown } }).error
+      const error = (json as Partial<ApiErrorBody>).error
       throw new AmberApiError(res.status, String(error?.code ?? 'UNKNOWN'), String(error?.message ?? text.slice(0, 200)))
     }
     return json as T

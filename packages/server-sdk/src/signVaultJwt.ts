@@ -2,11 +2,9 @@
 // Worker's built-in JWT verifier accepts as a credential for one vault and role. Apps with their own
 // key pair publish a JWKS instead and sign with their own tooling; the claims are the same.
 
+import { AMBER_JWT_AUDIENCE } from '@amber/protocol'
 import type { VaultRole } from '@amber/protocol'
 import { SignJWT } from 'jose'
-
-/** The audience the Worker requires. */
-export const AMBER_JWT_AUDIENCE = 'amber-sync'
 
 export interface VaultJwtClaims {
   /** The shared HS256 secret (AMBER_JWT_SECRET on the Worker). */

@@ -3,13 +3,12 @@
 // supports through the app's public JWKS (AMBER_JWT_JWKS_URL). `iss` must be AMBER_JWT_ISSUER and `aud`
 // must be "amber-sync"; `sub`, `vault`, `role` and `exp` are required.
 
-import { VaultRole } from '@amber/protocol'
+import { AMBER_JWT_AUDIENCE, VaultRole } from '@amber/protocol'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import type { JWTVerifyGetKey } from 'jose'
 import type { Env } from '../Env.ts'
 import type { ForeignGrant, IdentityVerifier } from './IdentityVerifier.ts'
 
-export const JWT_AUDIENCE = 'amber-sync'
 const ROLES = new Set<string>(Object.values(VaultRole))
 /** A JWT is three base64url parts; anything else is not ours to judge. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
@@ -28,7 +27,7 @@ export function createJwtVerifier(options: { issuer: string; key: Uint8Array | J
     async verify(credential: string): Promise<ForeignGrant | undefined> {
       if (!JWT_SHAPE.test(credential)) return undefined
       try {
-        const verifyOptions = { issuer: options.issuer, audience: JWT_AUDIENCE, requiredClaims: ['sub', 'exp'], algorithms: options.algorithms }
+        const verifyOptions = { issuer: options.issuer, audience: AMBER_JWT_AUDIENCE, requiredClaims: ['sub', 'exp'], algorithms: options.algorithms }
         const { payload } =
           options.key instanceof Uint8Array
             ? await jwtVerify(credential, options.key, verifyOptions)

@@ -1,7 +1,7 @@
 // The D1 registry: vaults, tokens, tickets and devices. Every query is here, parameterised; routes and
 // the Durable Object call these methods and never write SQL themselves.
 
-import type { VaultRole } from '@amber/protocol'
+import type { DeviceInfo, TokenInfo, VaultRole } from '@amber/protocol'
 import { TICKET_PREFIX, TOKEN_PREFIX, createId, createSecret, hashSecret } from '../auth/secrets.ts'
 
 export interface VaultRow {
@@ -11,17 +11,6 @@ export interface VaultRow {
   readonly storedBytes: number
 }
 
-export interface TokenInfo {
-  readonly tokenId: string
-  readonly vaultId: string
-  readonly role: VaultRole
-  readonly label: string
-  readonly createdAt: number
-  readonly expiresAt: number | null
-  readonly revokedAt: number | null
-  readonly lastUsedAt: number | null
-}
-
 /** What a valid credential grants on one vault. */
 export interface Grant {
   readonly vaultId: string
@@ -29,17 +18,6 @@ export interface Grant {
   /** The token id, or `ext:<subject>` for a foreign identity; revocation closes sockets by it. */
   readonly credentialId: string
   readonly expiresAt: number | null
-}
-
-export interface DeviceRow {
-  readonly deviceId: string
-  readonly credentialId: string
-  readonly role: VaultRole
-  readonly firstSeenAt: number
-  readonly lastSeenAt: number
-  readonly connected: boolean
-  readonly ackedSeq: number
-  readonly headSeq: number
 }
 
 export interface DeviceReport {
@@ -177,7 +155,7 @@ export class Registry {
     ])
   }
 
-  async listDevices(vaultId: string): Promise<DeviceRow[]> {
+  async listDevices(vaultId: string): Promise<DeviceInfo[]> {
     const { results } = await this.db
       .prepare(
         'SELECT device_id, credential_id, role, first_seen_at, last_seen_at, connected, acked_seq, head_seq FROM devices WHERE vault_id = ? ORDER BY last_seen_at DESC, device_id',

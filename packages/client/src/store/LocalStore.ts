@@ -30,6 +30,12 @@ export interface OutboxEntry {
 /**
  * One atomic write. Either every part of it is durable after `commit` resolves, or none is: a crash
  * between an outbox write and its document write must never lose or double an edit.
+ *
+ * Parts apply in field order: record, appendUpdates, replaceDocs, deleteDocs, putOutbox, deleteOutbox.
+ * So a replace drops the same batch's appends to its document, a delete drops both, a deleted seq drops
+ * its put, and within one list the last entry for a key wins. A batch with an invalid part (a docId that
+ * is no string, an empty or non-Uint8Array update, a seq that is no positive safe integer) rejects
+ * before anything is written. Updates are copied: the caller may reuse its buffers once `commit` returns.
  */
 export interface StoreBatch {
   readonly record?: VaultRecord
@@ -45,9 +51,12 @@ export interface StoreBatch {
 export interface LocalStore {
   /** The vault record, or undefined for a store never written. */
   readRecord(): Promise<VaultRecord | undefined>
-  /** Ids of every stored document. */
+  /** Ids of every stored document, sorted by UTF-16 code units (plain `Array.prototype.sort`). */
   listDocs(): Promise<string[]>
-  /** Every stored update of a document in append order (one entry after a replace); [] when unknown. */
+  /**
+   * Every stored update of a document in append order (one entry after a replace, or after the store
+   * compacted a long list); [] when unknown. Reads issued after a `commit` call see that batch.
+   */
   readDoc(docId: string): Promise<Uint8Array[]>
   /** Every outbox entry, by ascending seq. */
   readOutbox(): Promise<OutboxEntry[]>

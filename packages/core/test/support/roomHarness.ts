@@ -2,6 +2,7 @@
 
 import { DocChannel, MessageType, PROTOCOL_VERSIONS, SyncStep, VaultRole, decodeMessage, decodeYFrame, encodeMessage } from '@amber/protocol'
 import type { DeviceId, DocHave, DocId, Message, MessageOf, VaultCursor, YFrame } from '@amber/protocol'
+import { afterEach } from 'vitest'
 import { MemoryStorageAdapter } from '../../src/storage/MemoryStorageAdapter.ts'
 import type { RoomConfig } from '../../src/room/RoomConfig.ts'
 import type { Connection, DeviceEvent, SessionAccess, SessionState } from '../../src/room/hostTypes.ts'
@@ -99,6 +100,19 @@ export async function openRoom(
     onDevice: options.onDevice ?? ((event) => devices.push(event)),
   })
   return { room, hot, cold, clock, wakes, logs, devices }
+}
+
+/** A room opener for one test file: every room it opened is disposed after each test. */
+export function roomsDisposedAfterEach(): (options?: Parameters<typeof openRoom>[0]) => Promise<RoomHarness> {
+  const rooms: VaultRoom[] = []
+  afterEach(() => {
+    for (const room of rooms.splice(0)) room.dispose()
+  })
+  return async (options = {}) => {
+    const harness = await openRoom(options)
+    rooms.push(harness.room)
+    return harness
+  }
 }
 
 export const NO_CURSOR: VaultCursor = { epoch: '', seq: 0 }
