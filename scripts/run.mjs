@@ -17,7 +17,8 @@ const tasks = {
   test: [
     ['pnpm', 'exec', 'turbo', 'run', 'typecheck', 'lint', '--concurrency=2', '--output-logs=errors-only'],
     ['pnpm', 'exec', 'turbo', 'run', 'test', '--concurrency=1', '--output-logs=full'],
-    ['pnpm', '--filter', '@amber/worker', 'run', 'build'],
+    // Every package's build: the libraries' published dist/ (types included) and the Worker's production bundle.
+    ['pnpm', '-r', '--workspace-concurrency=1', 'run', 'build'],
   ],
   bench: [['pnpm', '--filter', '@amber/bench', 'run', 'bench']],
 }

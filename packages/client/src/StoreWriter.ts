@@ -1,8 +1,10 @@
 // Group commit of the client's journal into a LocalStore: everything journaled while one commit is in
 // flight goes into the next, so a burst costs one store transaction, and one commit is in flight at a
-// time, so batches land in journal order. A lineage reset is its own batch (listing what to delete
-// when it runs), so nothing journaled after it can be dropped with the old state.
+// time, so batches land in journal order. A lineage reset starts a batch of its own that deletes the old
+// documents and outbox (listed when it runs) and keeps what is journaled right after it — the rescued
+// copies — in the same atomic commit: a crash leaves either the old state or the new one with its copies.
 
+import { mergeUpdatesInTree } from '@amber/protocol'
 import type { ClientJournal, ClientState } from './VaultClient.ts'
 import type { LocalStore, OutboxEntry, StoreBatch, VaultRecord } from './store/LocalStore.ts'
 
@@ -63,7 +65,13 @@ export class StoreWriter implements ClientJournal {
   state(state: ClientState): void {
     const { cursor, nextSeq, lineage } = state
     const current = this.#record
-    if (current.cursor.epoch === cursor.epoch && current.cursor.seq === cursor.seq && current.nextSeq === nextSeq && current.lineage === lineage) return
+    if (
+      current.cursor.epoch === cursor.epoch &&
+      current.cursor.seq === cursor.seq &&
+      current.nextSeq === nextSeq &&
+      current.lineage === lineage
+    )
+      return
     this.#record = { deviceId: current.deviceId, cursor, nextSeq, lineage }
     this.#open().record = this.#record
     this.#schedule()
@@ -74,9 +82,8 @@ export class StoreWriter implements ClientJournal {
     const batch = emptyBatch()
     batch.reset = true
     batch.record = this.#record
+    // Whatever is journaled next joins this batch, applied after the deletes.
     this.#queue.push(batch)
-    // Whatever is journaled next goes into a later batch, applied after the reset.
-    this.#queue.push(emptyBatch())
     this.#schedule()
   }
 
@@ -157,12 +164,22 @@ export class StoreWriter implements ClientJournal {
   async #commit(batch: PendingBatch): Promise<void> {
     const out: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {}
     if (batch.record) out.record = batch.record
+    let appends = batch.appends
     if (batch.reset) {
-      // Listed now, when every earlier batch is committed: the store holds exactly these.
-      out.deleteDocs = await this.#store.listDocs()
+      // Listed now, when every earlier batch is committed: the store holds exactly these. A document
+      // written after the reset (the new tree) is replaced by what was written, not deleted: in one
+      // batch a delete would also drop the appends.
+      const written = new Map<string, Uint8Array[]>()
+      for (const { docId, update } of appends) written.set(docId, [...(written.get(docId) ?? []), update])
+      const stored = await this.#store.listDocs()
+      out.deleteDocs = stored.filter((docId) => !written.has(docId))
+      const replaced = stored.filter((docId) => written.has(docId))
+      if (replaced.length > 0)
+        out.replaceDocs = replaced.map((docId) => ({ docId, state: mergeUpdatesInTree(written.get(docId)!) }))
+      appends = appends.filter(({ docId }) => !replaced.includes(docId))
       out.deleteOutbox = (await this.#store.readOutbox()).map((entry) => entry.seq)
     }
-    if (batch.appends.length > 0) out.appendUpdates = batch.appends
+    if (appends.length > 0) out.appendUpdates = appends
     if (batch.putOutbox.size > 0) out.putOutbox = [...batch.putOutbox.values()]
     if (batch.deleteOutbox.size > 0) out.deleteOutbox = [...(out.deleteOutbox ?? []), ...batch.deleteOutbox]
     await this.#store.commit(out)
@@ -181,5 +198,11 @@ function emptyBatch(): PendingBatch {
 }
 
 function isEmpty(batch: PendingBatch): boolean {
-  return !batch.reset && batch.record === undefined && batch.appends.length === 0 && batch.putOutbox.size === 0 && batch.deleteOutbox.size === 0
+  return (
+    !batch.reset &&
+    batch.record === undefined &&
+    batch.appends.length === 0 &&
+    batch.putOutbox.size === 0 &&
+    batch.deleteOutbox.size === 0
+  )
 }

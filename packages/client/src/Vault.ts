@@ -3,7 +3,7 @@
 // local edits when the server's copy of the vault was replaced.
 
 import { TREE_DOC_ID } from '@amber/protocol'
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import { Emitter } from './Emitter.ts'
 import { NoteHandle } from './NoteHandle.ts'
@@ -13,7 +13,13 @@ import { EntryKind, getEntry, pathOf } from './tree/coreTree.ts'
 import type { FileId, TreeEntry } from './tree/coreTree.ts'
 import { VaultTree } from './tree/VaultTree.ts'
 import { REMOTE_ORIGIN } from './VaultClient.ts'
-import type { ClientStatus, LineageChange, ServerErrorInfo, SyncProgress, VaultClient } from './VaultClient.ts'
+import type {
+  ClientStatus,
+  LineageChange,
+  ServerErrorInfo,
+  SyncProgress,
+  VaultClient,
+} from './VaultClient.ts'
 import { ClientErrorCode, VaultError } from './VaultError.ts'
 import type { VaultErrorCode } from './VaultError.ts'
 import type { LocalStore } from './store/LocalStore.ts'
@@ -125,14 +131,21 @@ export class Vault {
     this.deviceId = parts.deviceId
     this.deviceName = parts.deviceName
     const client = this.#client
-    this.tree = new VaultTree({ treeDoc: () => client.doc(TREE_DOC_ID), noteDoc: (id) => client.doc(id), now: parts.now })
+    this.tree = new VaultTree({
+      treeDoc: () => client.doc(TREE_DOC_ID),
+      noteDoc: (id) => client.doc(id),
+      now: parts.now,
+    })
     this.#cleanup.push(
       client.on('status', (status) => this.#onStatus(status)),
       client.on('connected', () => this.#onConnected()),
       client.on('progress', (progress) => this.#events.emit('progress', progress)),
       client.on('error', (info) => this.#events.emit('error', this.#serverError(info))),
       client.on('fatal', (reason) =>
-        this.#events.emit('fatal', new VaultError(reason as VaultErrorCode, `the server closed the vault: ${reason}`, { fatal: true })),
+        this.#events.emit(
+          'fatal',
+          new VaultError(reason as VaultErrorCode, `the server closed the vault: ${reason}`, { fatal: true }),
+        ),
       ),
       client.on('loaded', (docId) => this.#loaded.add(docId)),
       client.on('caughtUp', () => (this.#caughtUp = true)),
@@ -218,10 +231,14 @@ export class Vault {
     this.#checkOpen()
     let entry = this.tree.get(path)
     if (!entry) {
-      if (!options.create) throw new VaultError(ClientErrorCode.PathNotFound, `no note at ${JSON.stringify(path)}`, { path })
+      if (!options.create)
+        throw new VaultError(ClientErrorCode.PathNotFound, `no note at ${JSON.stringify(path)}`, { path })
       entry = this.tree.createFile(path)
     }
-    if (entry.kind !== EntryKind.Text) throw new VaultError(ClientErrorCode.NotText, `${entry.path} is a ${entry.kind}, not a text note`, { path })
+    if (entry.kind !== EntryKind.Text)
+      throw new VaultError(ClientErrorCode.NotText, `${entry.path} is a ${entry.kind}, not a text note`, {
+        path,
+      })
     const id = entry.id
     await this.#ensureLoaded(id)
     this.#checkOpen()
@@ -230,6 +247,8 @@ export class Vault {
       this.#releaseLater.delete(id)
       note = { handles: new Set(), ...this.#createAwareness(id) }
       this.#notes.set(id, note)
+      // Eager vaults hold the note already; the subscription brings the presence of those viewing it.
+      if (!this.#parts.lazy) this.#client.subscribe(id)
     }
     const handle = new NoteHandle(id, this.#noteHost)
     note.handles.add(handle)
@@ -262,8 +281,9 @@ export class Vault {
 
   /**
    * Withdraws presence, closes the socket and commits every local change to the store. Unacknowledged
-   * edits stay in the store's outbox and sync on the next `connectVault` with the same store. The store
-   * itself stays open: close it after this if the app is done with it.
+   * edits stay in the store's outbox and sync on the next `connectVault` with the same store; pending
+   * `whenSynced()` calls reject with `CLOSED`. The store itself stays open: close it after this if the
+   * app is done with it.
    * @example
    * await vault.close()
    * await store.close()
@@ -279,6 +299,7 @@ export class Vault {
     this.#notes.clear()
     this.#closed = true
     this.#client.stop()
+    this.#client.cancelWaiters(closedError())
     for (const off of this.#cleanup.splice(0)) off()
     this.tree.dispose()
     try {
@@ -337,9 +358,14 @@ export class Vault {
 
   #createAwareness(id: FileId): Pick<OpenNote, 'awareness' | 'offAwareness'> {
     const awareness = new Awareness(this.#client.doc(id))
-    const onUpdate = (changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    const onUpdate = (
+      changes: { added: number[]; updated: number[]; removed: number[] },
+      origin: unknown,
+    ): void => {
       if (origin === REMOTE_ORIGIN || origin === 'timeout') return
-      const own = [...changes.added, ...changes.updated, ...changes.removed].filter((client) => client === awareness.clientID)
+      const own = [...changes.added, ...changes.updated, ...changes.removed].filter(
+        (client) => client === awareness.clientID,
+      )
       if (own.length > 0) this.#client.sendAwareness(id, encodeAwarenessUpdate(awareness, own))
     }
     awareness.on('update', onUpdate)
@@ -363,28 +389,38 @@ export class Vault {
     }
   }
 
-  /** A new socket: tell the server (and through it the others) who is here again. */
+  /** A new socket: learn who is viewing each open note, and tell them (through the server) we are back. */
   #onConnected(): void {
     for (const [id, note] of this.#notes) {
-      if (note.awareness.getLocalState() !== null) this.#client.sendAwareness(id, encodeAwarenessUpdate(note.awareness, [note.awareness.clientID]))
+      this.#client.subscribe(id)
+      const awareness = note.awareness
+      const state = awareness.getLocalState()
+      if (state === null) continue
+      // When our socket closed, the server told everyone we left, with our clock + 1: announce the
+      // same state with a clock beyond that, or devices that stayed connected would ignore it.
+      const meta = awareness.meta.get(awareness.clientID)
+      if (meta) meta.clock++
+      awareness.setLocalState(state)
     }
   }
 
   #onStatus(status: ClientStatus): void {
     if (status === 'offline') {
-      // Nobody's presence can be trusted without a connection; it comes back with the next one.
-      for (const note of this.#notes.values()) {
-        const others = [...note.awareness.getStates().keys()].filter((client) => client !== note.awareness.clientID)
-        if (others.length > 0) removeAwarenessStates(note.awareness, others, REMOTE_ORIGIN)
-      }
+      // Nobody's presence can be trusted without a connection; it comes back with the next one. Forget
+      // the others outright (state and clock), so their next announcement applies whatever its clock.
+      for (const note of this.#notes.values()) forgetOthers(note.awareness)
     }
     this.#events.emit('status', status)
   }
 
   #serverError(info: ServerErrorInfo): VaultError {
     const tree = this.#client.hasDoc(TREE_DOC_ID) ? this.#client.doc(TREE_DOC_ID) : undefined
-    const path = tree && info.docId !== '' && info.docId !== TREE_DOC_ID ? pathOf(tree, info.docId as FileId) : undefined
-    return new VaultError(info.code as VaultErrorCode, info.message, { docId: info.docId || undefined, ...(path === undefined ? {} : { path }) })
+    const path =
+      tree && info.docId !== '' && info.docId !== TREE_DOC_ID ? pathOf(tree, info.docId as FileId) : undefined
+    return new VaultError(info.code as VaultErrorCode, info.message, {
+      docId: info.docId || undefined,
+      ...(path === undefined ? {} : { path }),
+    })
   }
 
   // ---- lineage guard --------------------------------------------------------------------------------
@@ -412,7 +448,12 @@ export class Vault {
         copies.push(this.#writeCopy(note))
       }
     }
-    this.#events.emit('lineageChanged', { previous: change.previous, current: change.current, rescued, copies })
+    this.#events.emit('lineageChanged', {
+      previous: change.previous,
+      current: change.current,
+      rescued,
+      copies,
+    })
   }
 
   #writeCopy(note: RescuedNote): TreeEntry {
@@ -431,7 +472,12 @@ export class Vault {
       removeEventListener?: (type: string, listener: () => void) => void
       document?: { visibilityState?: string }
     }
-    if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function' || !target.document) return
+    if (
+      typeof target.addEventListener !== 'function' ||
+      typeof target.removeEventListener !== 'function' ||
+      !target.document
+    )
+      return
     const add = target.addEventListener.bind(target)
     const remove = target.removeEventListener.bind(target)
     // The page may be frozen or killed after these: hand everything to the store now.
@@ -476,6 +522,19 @@ function rescue(change: LineageChange): RescuedNote[] {
   return rescued
 }
 
+/** Drops every remote awareness client without the tombstone clock `removeAwarenessStates` keeps. */
+function forgetOthers(awareness: Awareness): void {
+  const others = [...awareness.getStates().keys()].filter((client) => client !== awareness.clientID)
+  if (others.length === 0) return
+  for (const client of others) {
+    awareness.states.delete(client)
+    awareness.meta.delete(client)
+  }
+  const changes = { added: [], updated: [], removed: others }
+  awareness.emit('change', [changes, REMOTE_ORIGIN])
+  awareness.emit('update', [changes, REMOTE_ORIGIN])
+}
+
 function withSuffix(path: string, suffix: string): string {
   const slash = path.lastIndexOf('/')
   const dot = path.lastIndexOf('.')
@@ -488,5 +547,9 @@ function closedError(): VaultError {
 
 /** A local store failure as the SDK reports it. */
 function storeError(error: unknown): VaultError {
-  return new VaultError(ClientErrorCode.StoreFailed, `the local store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  return new VaultError(
+    ClientErrorCode.StoreFailed,
+    `the local store failed: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  )
 }

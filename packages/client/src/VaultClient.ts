@@ -16,7 +16,15 @@ import {
   encodeMessage,
   mergeUpdatesInTree,
 } from '@amber/protocol'
-import type { CatchUpEntry, DeviceId, DocHave, DocId, Message, SyncMessage, VaultCursor } from '@amber/protocol'
+import type {
+  CatchUpEntry,
+  DeviceId,
+  DocHave,
+  DocId,
+  Message,
+  SyncMessage,
+  VaultCursor,
+} from '@amber/protocol'
 import * as Y from 'yjs'
 import type { OutboxEntry } from './store/LocalStore.ts'
 import { ClientErrorCode, VaultError, isRejectedForGood } from './VaultError.ts'
@@ -69,6 +77,7 @@ export interface ClientJournal {
   reset(state: ClientState): void
 }
 
+/** Options of {@link VaultClient}. */
 export interface VaultClientOptions {
   /** Opens a new socket to the vault's sync endpoint; a rejection with a fatal `VaultError` stops the client. */
   readonly connect: () => SocketLike | Promise<SocketLike>
@@ -101,6 +110,7 @@ export interface LineageChange {
   readonly changed: ReadonlySet<string>
 }
 
+/** Events of {@link VaultClient}. */
 export interface VaultClientEvents {
   status: (status: ClientStatus) => void
   error: (error: ServerErrorInfo) => void
@@ -131,6 +141,16 @@ interface Waiter {
   readonly reject: (error: VaultError) => void
 }
 
+/**
+ * The protocol engine under the SDK, for simulations, benchmarks and hosts that bring their own
+ * persistence: documents in memory, one socket, outbox, acks, cursor, lineage guard. Apps use
+ * `connectVault` instead.
+ * @example
+ * const client = new VaultClient({ deviceId: 'sim-1', connect: () => new LoopbackSocket(room) })
+ * client.start()
+ * client.doc(noteId).getText('content').insert(0, 'hi')
+ * await client.whenSynced()
+ */
 export class VaultClient {
   readonly docs = new Map<string, Y.Doc>()
   cursor: VaultCursor
@@ -160,7 +180,8 @@ export class VaultClient {
   private rateLimited = false
   private connectGeneration = 0
   private retryTimer: ReturnType<typeof setTimeout> | undefined
-  private catchUp: { entries: readonly CatchUpEntry[]; done: number; bytes: number; epochChanged: boolean } | undefined
+  private catchUp:
+    { entries: readonly CatchUpEntry[]; done: number; bytes: number; epochChanged: boolean } | undefined
   private readonly listeners = new Map<keyof VaultClientEvents, Set<(...args: never[]) => void>>()
   private waiters: Waiter[] = []
   /** The last catch-up's progress. */
@@ -186,7 +207,8 @@ export class VaultClient {
   }
 
   private emit<E extends keyof VaultClientEvents>(event: E, ...args: Parameters<VaultClientEvents[E]>): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])]) (listener as unknown as (...a: typeof args) => void)(...args)
+    for (const listener of [...(this.listeners.get(event) ?? [])])
+      (listener as unknown as (...a: typeof args) => void)(...args)
   }
 
   private get subscribeAll(): boolean {
@@ -208,6 +230,19 @@ export class VaultClient {
       this.send({ type: MessageType.Subscribe, docId: docId as DocId, stateVector: Y.encodeStateVector(doc) })
     }
     return doc
+  }
+
+  /**
+   * Asks the server for the document's current state and presence (a `Subscribe`, answered with what we
+   * lack and the awareness states it holds). Lazy vaults also start receiving the document.
+   */
+  subscribe(docId: string): void {
+    if (this.helloSent)
+      this.send({
+        type: MessageType.Subscribe,
+        docId: docId as DocId,
+        stateVector: Y.encodeStateVector(this.doc(docId)),
+      })
   }
 
   /** True when the document is in memory. */
@@ -257,7 +292,8 @@ export class VaultClient {
     if (listener) doc.off('update', listener)
     this.docListeners.delete(docId)
     this.docs.delete(docId)
-    if (!this.subscribeAll && this.helloSent) this.send({ type: MessageType.Unsubscribe, docId: docId as DocId })
+    if (!this.subscribeAll && this.helloSent)
+      this.send({ type: MessageType.Unsubscribe, docId: docId as DocId })
     return true
   }
 
@@ -328,6 +364,13 @@ export class VaultClient {
     return true
   }
 
+  /** Rejects every pending `whenSynced`/`whenDocSynced` (the owner is shutting down). */
+  cancelWaiters(error: VaultError): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const waiter of waiters) waiter.reject(error)
+  }
+
   private settleWaiters(): void {
     if (this.waiters.length === 0) return
     this.waiters = this.waiters.filter((waiter) => !this.settleWaiter(waiter))
@@ -371,7 +414,12 @@ export class VaultClient {
 
   /** Sends an awareness update for a document (y-protocols awareness encoding). */
   sendAwareness(docId: string, awareness: Uint8Array): void {
-    if (this.helloSent) this.send({ type: MessageType.Doc, docId: docId as DocId, body: { channel: DocChannel.Awareness, awareness } })
+    if (this.helloSent)
+      this.send({
+        type: MessageType.Doc,
+        docId: docId as DocId,
+        body: { channel: DocChannel.Awareness, awareness },
+      })
   }
 
   /** True once Hello went out on the current socket (awareness sent now reaches the server). */
@@ -464,11 +512,15 @@ export class VaultClient {
   private docHaves(): DocHave[] {
     const ids = this.docsWithLocalChanges()
     if (!this.subscribeAll) for (const id of this.docs.keys()) ids.add(id)
-    return [...ids].map((docId) => ({ docId: docId as DocId, stateVector: Y.encodeStateVector(this.doc(docId)) }))
+    return [...ids].map((docId) => ({
+      docId: docId as DocId,
+      stateVector: Y.encodeStateVector(this.doc(docId)),
+    }))
   }
 
   private resendOutbox(): void {
-    for (const seq of [...this.outbox.keys()].sort((a, b) => a - b)) if (!this.parked.has(seq)) this.sendOutboxEntry(seq)
+    for (const seq of [...this.outbox.keys()].sort((a, b) => a - b))
+      if (!this.parked.has(seq)) this.sendOutboxEntry(seq)
   }
 
   private sendOutboxEntry(seq: number): void {
@@ -509,8 +561,18 @@ export class VaultClient {
     this.outbox.set(seq, entry)
     this.options.journal?.outboxPut(entry)
     this.journalState()
-    if (this.welcomed) this.sendUpdate(docId, seq, update)
-    if (this.status === 'synced') this.setStatus('syncing')
+    // A document with an update rejected for good is held back as a whole: later edits depend on it
+    // and would be refused the same way (each time costing a round trip, or a huge frame).
+    const blocked = this.rejectionOf(docId)
+    if (blocked) this.parked.set(seq, blocked)
+    else if (this.welcomed) this.sendUpdate(docId, seq, update)
+    if (this.status === 'synced' && !blocked) this.setStatus('syncing')
+  }
+
+  /** The error of a parked update of this document, if it has one. */
+  private rejectionOf(docId: string): VaultError | undefined {
+    for (const [seq, error] of this.parked) if (this.outbox.get(seq)?.docId === docId) return error
+    return undefined
   }
 
   private sendUpdate(docId: string, clientSeq: number, update: Uint8Array): void {
@@ -532,7 +594,8 @@ export class VaultClient {
   // ---- incoming -------------------------------------------------------------------------------------
 
   private handleData(data: unknown): void {
-    const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : undefined
+    const bytes =
+      data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : undefined
     if (!bytes) return // text frames are not part of the protocol
     const message = decodeMessage(bytes)
     switch (message.type) {
@@ -576,8 +639,10 @@ export class VaultClient {
         return this.handleSync(message.docId, message.body.sync)
       case MessageType.Ack: {
         const acked: number[] = []
-        for (const range of message.ranges) for (let seq = range.first; seq <= range.last; seq++) this.acknowledge(seq, acked)
-        if (message.cursor.epoch === this.cursor.epoch || this.cursor.epoch === '') this.cursor = message.cursor
+        for (const range of message.ranges)
+          for (let seq = range.first; seq <= range.last; seq++) this.acknowledge(seq, acked)
+        if (message.cursor.epoch === this.cursor.epoch || this.cursor.epoch === '')
+          this.cursor = message.cursor
         if (acked.length > 0) {
           this.options.journal?.outboxDelete(acked)
           // Accepted again: a rate limit is over, later reconnects start from the short delay.
@@ -590,7 +655,11 @@ export class VaultClient {
         return
       }
       case MessageType.Resync:
-        if (message.cursor.epoch !== this.cursor.epoch || message.cursor.seq > this.cursor.seq || this.hasLocalChanges) {
+        if (
+          message.cursor.epoch !== this.cursor.epoch ||
+          message.cursor.seq > this.cursor.seq ||
+          this.hasLocalChanges
+        ) {
           this.send({ type: MessageType.Resume, cursor: this.cursor, docs: this.docHaves() })
           if (this.welcomed) this.resendOutbox()
         }
@@ -637,8 +706,22 @@ export class VaultClient {
     }
     if (isRejectedForGood(code)) {
       // It will never be accepted as it is: stop resending it, but keep it (and the local doc) intact.
-      const entry = this.outbox.get(error.clientSeq)
-      this.parked.set(error.clientSeq, new VaultError(code as ErrorCode, error.message, { docId: entry?.docId ?? error.docId }))
+      const entry = this.outbox.get(error.clientSeq)!
+      this.parked.set(
+        error.clientSeq,
+        new VaultError(code as ErrorCode, error.message, { docId: entry.docId }),
+      )
+      if (entry.supersedes) {
+        // It covers every earlier update of its document: keep one copy of the rejected content, not many.
+        const covered = [...this.outbox]
+          .filter(([seq, other]) => seq < error.clientSeq && other.docId === entry.docId)
+          .map(([seq]) => seq)
+        for (const seq of covered) {
+          this.outbox.delete(seq)
+          this.parked.delete(seq)
+        }
+        if (covered.length > 0) this.options.journal?.outboxDelete(covered)
+      }
       this.checkSynced()
       this.settleWaiters()
       this.emit('settled')
@@ -670,7 +753,8 @@ export class VaultClient {
     doc.off('update', onUpdate)
     // What did not integrate (missing dependencies) stays pending in the doc; store it as received so a
     // restart restores the same pending state the cursor accounts for.
-    if (integrated || doc.store.pendingStructs !== null || doc.store.pendingDs !== null) this.options.journal?.docAppend(docId, update)
+    if (integrated || doc.store.pendingStructs !== null || doc.store.pendingDs !== null)
+      this.options.journal?.docAppend(docId, update)
   }
 
   private acknowledge(seq: number, acked: number[]): void {
@@ -718,7 +802,10 @@ export class VaultClient {
     this.cursor = EMPTY_CURSOR
     this.lineage = lineage
     this.options.journal?.reset({ cursor: this.cursor, nextSeq: this.nextSeq, lineage })
-    const error = new VaultError(ClientErrorCode.LineageChanged, 'the server vault was replaced; unacknowledged local edits were moved aside')
+    const error = new VaultError(
+      ClientErrorCode.LineageChanged,
+      'the server vault was replaced; unacknowledged local edits were moved aside',
+    )
     const waiters = this.waiters
     this.waiters = []
     for (const waiter of waiters) {

@@ -2,7 +2,8 @@
 // whether the server sent it (an `Error` frame, a fatal close), the HTTP API answered it, or the SDK
 // itself refused a call.
 
-import { ErrorCode, FatalReason } from '@amber/protocol'
+import { ErrorCode } from '@amber/protocol'
+import type { FatalReason } from '@amber/protocol'
 
 /** Codes the SDK adds to the protocol's `Error` frame codes and fatal close reasons. */
 export const ClientErrorCode = {
@@ -72,7 +73,9 @@ export class VaultError extends Error {
 
 /** True for a {@link VaultError}, whatever realm created it. */
 export function isVaultError(value: unknown): value is VaultError {
-  return value instanceof VaultError || (value instanceof Error && value.name === 'VaultError' && 'code' in value)
+  return (
+    value instanceof VaultError || (value instanceof Error && value.name === 'VaultError' && 'code' in value)
+  )
 }
 
 /** True when the server will never accept the update an `Error` frame with this code names. */

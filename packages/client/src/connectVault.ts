@@ -4,7 +4,12 @@ import { TREE_DOC_ID } from '@amber/protocol'
 import { StoreWriter } from './StoreWriter.ts'
 import type { LocalStore, VaultRecord } from './store/LocalStore.ts'
 import { createConnector } from './transport/createConnector.ts'
-import type { Credential, SocketAuth, SocketRequest, WebSocketConstructor } from './transport/createConnector.ts'
+import type {
+  Credential,
+  SocketAuth,
+  SocketRequest,
+  WebSocketConstructor,
+} from './transport/createConnector.ts'
 import { Vault } from './Vault.ts'
 import type { RescueMode } from './Vault.ts'
 import { VaultClient } from './VaultClient.ts'
@@ -97,13 +102,20 @@ export async function connectVault(options: ConnectVaultOptions): Promise<Vault>
   const lazy = options.lazy ?? false
   let record = await store.readRecord()
   if (!record) {
-    record = { deviceId: createDeviceId(), cursor: { epoch: '', seq: 0 }, nextSeq: 1, lineage: '' } satisfies VaultRecord
+    record = {
+      deviceId: createDeviceId(),
+      cursor: { epoch: '', seq: 0 },
+      nextSeq: 1,
+      lineage: '',
+    } satisfies VaultRecord
     await store.commit({ record })
   }
   const outbox = await store.readOutbox()
   const stored = new Set(await store.listDocs())
   // Eager vaults keep every note in memory; lazy ones the tree and whatever holds unacknowledged edits.
-  const toLoad = lazy ? [TREE_DOC_ID, ...new Set(outbox.map((entry) => entry.docId))].filter((id) => stored.has(id)) : [...stored]
+  const toLoad = lazy
+    ? [TREE_DOC_ID, ...new Set(outbox.map((entry) => entry.docId))].filter((id) => stored.has(id))
+    : [...stored]
   const docs = await Promise.all(toLoad.map(async (docId) => [docId, await store.readDoc(docId)] as const))
 
   const storeErrors: { report?: (error: unknown) => void } = {}

@@ -5,14 +5,26 @@
 export { connectVault } from './connectVault.ts'
 export type { ConnectVaultOptions } from './connectVault.ts'
 export { Vault } from './Vault.ts'
-export type { VaultStatus, VaultEvents, OpenOptions, RescueMode, RescuedNote, LineageChangedEvent } from './Vault.ts'
+export type {
+  VaultStatus,
+  VaultEvents,
+  OpenOptions,
+  RescueMode,
+  RescuedNote,
+  LineageChangedEvent,
+} from './Vault.ts'
 export { NoteHandle } from './NoteHandle.ts'
 export type { NoteHandleEvents } from './NoteHandle.ts'
 export { VaultTree } from './tree/VaultTree.ts'
 export type { CreateFileOptions, ListOptions, FileId, TreeEntry } from './tree/VaultTree.ts'
 export { VaultError, ClientErrorCode, isVaultError } from './VaultError.ts'
 export type { VaultErrorCode } from './VaultError.ts'
-export type { Credential, SocketAuth, SocketRequest, WebSocketConstructor } from './transport/createConnector.ts'
+export type {
+  Credential,
+  SocketAuth,
+  SocketRequest,
+  WebSocketConstructor,
+} from './transport/createConnector.ts'
 export type { LocalStore, VaultRecord, OutboxEntry, StoreBatch } from './store/LocalStore.ts'
 // The protocol engine under the SDK, for simulations, benchmarks and custom hosts.
 export { VaultClient, REMOTE_ORIGIN, LOAD_ORIGIN } from './VaultClient.ts'

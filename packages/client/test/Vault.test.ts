@@ -16,7 +16,11 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((vault) => vault.close()))
 })
 
-async function start(server: FakeVaultServer, store = new MemoryStore(), extra: Parameters<typeof connectFake>[2] = {}): Promise<Vault> {
+async function start(
+  server: FakeVaultServer,
+  store = new MemoryStore(),
+  extra: Parameters<typeof connectFake>[2] = {},
+): Promise<Vault> {
   const vault = await connectFake(server, store, extra)
   open.push(vault)
   return vault
@@ -81,7 +85,9 @@ describe('Vault: offline-first persistence', () => {
     const id = idOf(restarted, 'A.md')
     expect(server.text(id)).toBe('one two')
     expect((await restarted.open('A.md')).text.toString()).toBe('one two')
-    expect(Y.encodeStateVector(server.doc(id))).toEqual(Y.encodeStateVector((await restarted.open('A.md')).doc))
+    expect(Y.encodeStateVector(server.doc(id))).toEqual(
+      Y.encodeStateVector((await restarted.open('A.md')).doc),
+    )
   })
 
   it('whenSynced and hasLocalChanges wait for the durable ack, never for "sent"', async () => {
@@ -94,7 +100,10 @@ describe('Vault: offline-first persistence', () => {
     note.text.insert(0, 'durable?')
     let vaultSynced = false
     let noteSynced = false
-    const waits = [vault.whenSynced().then(() => (vaultSynced = true)), note.whenSynced().then(() => (noteSynced = true))]
+    const waits = [
+      vault.whenSynced().then(() => (vaultSynced = true)),
+      note.whenSynced().then(() => (noteSynced = true)),
+    ]
     await server.until(() => server.pendingAcks === 1)
     // The server holds the update (relayed, applied) but has not stored it yet.
     expect(server.text(note.id)).toBe('durable?')
@@ -141,7 +150,13 @@ describe('Vault: lineage guard', () => {
     const newId = createEntry(tree, { path: 'Plan.md', now: 1 })
     const restored = new Y.Doc()
     restored.getText('content').insert(0, 'base')
-    server.replaceHistory('L2', new Map([['tree', tree], [newId, restored]]))
+    server.replaceHistory(
+      'L2',
+      new Map([
+        ['tree', tree],
+        [newId, restored],
+      ]),
+    )
     const changed = new Promise<LineageChangedEvent>((resolve) => vault.on('lineageChanged', resolve))
     const resets: Y.Doc[] = []
     note.on('reset', (doc) => resets.push(doc))
@@ -151,14 +166,23 @@ describe('Vault: lineage guard', () => {
     await expect(pending).rejects.toMatchObject({ code: 'LINEAGE_CHANGED' })
     await vault.whenSynced()
     // Not one update of the old history went out after the server's history changed.
-    const stale = server.received.slice(healedAt).filter((m) => m.type === MessageType.Doc && m.docId === oldId && m.body.channel === 0 && m.body.clientSeq > 0)
+    const stale = server.received
+      .slice(healedAt)
+      .filter(
+        (m) =>
+          m.type === MessageType.Doc && m.docId === oldId && m.body.channel === 0 && m.body.clientSeq > 0,
+      )
     expect(stale).toEqual([])
     return { server, store, vault, note, event, oldId, newId, resets }
   }
 
   it('never merges stale local state into a replaced vault; unacked edits come back as a file', async () => {
     const { server, vault, event, oldId, newId, note, resets } = await replacedWhileOffline('copy')
-    expect(event).toMatchObject({ previous: 'L1', current: 'L2', rescued: [{ docId: oldId, path: 'Plan.md', text: 'base + offline edit' }] })
+    expect(event).toMatchObject({
+      previous: 'L1',
+      current: 'L2',
+      rescued: [{ docId: oldId, path: 'Plan.md', text: 'base + offline edit' }],
+    })
     // No doubled text anywhere: the server's note is its own, and nothing of the old history reached it.
     expect(server.text(newId)).toBe('base')
     expect(Y.encodeStateVector(server.doc(oldId))).toEqual(Y.encodeStateVector(new Y.Doc()))
@@ -167,7 +191,12 @@ describe('Vault: lineage guard', () => {
     // The device now mirrors the server; the open handle was moved to a fresh document.
     expect(resets).toHaveLength(1)
     expect(note.doc).toBe(resets[0])
-    expect(vault.tree.list().map((entry) => entry.id).sort()).toEqual([copy.id, newId].sort())
+    expect(
+      vault.tree
+        .list()
+        .map((entry) => entry.id)
+        .sort(),
+    ).toEqual([copy.id, newId].sort())
     expect(Y.encodeStateVector(server.doc('tree'))).toEqual(Y.encodeStateVector(vault.tree.doc))
   })
 
@@ -175,7 +204,9 @@ describe('Vault: lineage guard', () => {
     const { server, event, newId, vault } = await replacedWhileOffline('event')
     expect(event.rescued.map((note) => note.text)).toEqual(['base + offline edit'])
     expect(event.copies).toEqual([])
-    const withContent = [...server.docs].filter(([, doc]) => Y.encodeStateVector(doc).length > 1).map(([id]) => id)
+    const withContent = [...server.docs]
+      .filter(([, doc]) => Y.encodeStateVector(doc).length > 1)
+      .map(([id]) => id)
     expect(withContent.sort()).toEqual([newId, 'tree'].sort())
     expect(vault.tree.list().map((entry: TreeEntry) => entry.path)).toEqual(['Plan.md'])
   })
@@ -233,7 +264,9 @@ describe('Vault: errors', () => {
     await untilStatus(vault, 'offline')
     server.heal()
     await untilStatus(vault, 'synced')
-    const resent = server.received.slice(sent).filter((m) => m.type === MessageType.Doc && m.body.channel === 0 && m.body.clientSeq > 0)
+    const resent = server.received
+      .slice(sent)
+      .filter((m) => m.type === MessageType.Doc && m.body.channel === 0 && m.body.clientSeq > 0)
     expect(resent).toEqual([])
     // The owner upgraded the role: the app retries.
     server.reject = undefined
@@ -247,7 +280,8 @@ describe('Vault: catch-up', () => {
   it('progress events are monotonic and end at the totals', async () => {
     const server = new FakeVaultServer()
     const seeder = await start(server)
-    for (let i = 0; i < 20; i++) seeder.tree.createFile(`Notes/${String(i).padStart(2, '0')}.md`, { text: `note ${i} `.repeat(i + 1) })
+    for (let i = 0; i < 20; i++)
+      seeder.tree.createFile(`Notes/${String(i).padStart(2, '0')}.md`, { text: `note ${i} `.repeat(i + 1) })
     await seeder.whenSynced()
     const fresh = await start(server, new MemoryStore(), { offline: true })
     const events: SyncProgress[] = []
@@ -256,7 +290,12 @@ describe('Vault: catch-up', () => {
     await fresh.whenLoaded()
     const last = events.at(-1)!
     expect(last.docsTotal).toBe(21)
-    expect(last).toEqual({ docsDone: last.docsTotal, docsTotal: 21, bytesDone: last.bytesTotal, bytesTotal: last.bytesTotal })
+    expect(last).toEqual({
+      docsDone: last.docsTotal,
+      docsTotal: 21,
+      bytesDone: last.bytesTotal,
+      bytesTotal: last.bytesTotal,
+    })
     for (let i = 1; i < events.length; i++) {
       expect(events[i]!.docsDone).toBeGreaterThanOrEqual(events[i - 1]!.docsDone)
       expect(events[i]!.bytesDone).toBeGreaterThanOrEqual(events[i - 1]!.bytesDone)
@@ -279,7 +318,9 @@ describe('Vault: catch-up', () => {
     await note.whenLoaded()
     expect(note.text.toString()).toBe('large note')
     note.close()
-    await server.until(() => server.received.some((m) => m.type === MessageType.Unsubscribe && m.docId === note.id))
+    await server.until(() =>
+      server.received.some((m) => m.type === MessageType.Unsubscribe && m.docId === (note.id as string)),
+    )
     await lazy.flush()
     expect(store.data.docs.has(note.id)).toBe(true)
     expect(store.data.docs.has(idOf(lazy, 'Other.md'))).toBe(false)
@@ -295,20 +336,73 @@ describe('Vault: presence and tree', () => {
     await a.whenSynced()
     await b.whenSynced()
     const noteB = await b.open('Shared.md')
-    const seen = new Promise<void>((resolve) => noteB.awareness.on('change', () => noteB.awareness.getStates().has(noteA.awareness.clientID) && resolve()))
+    const seen = new Promise<void>((resolve) =>
+      noteB.awareness.on(
+        'change',
+        () => noteB.awareness.getStates().get(noteA.awareness.clientID)?.user !== undefined && resolve(),
+      ),
+    )
     noteA.awareness.setLocalStateField('user', { name: 'Ada' })
     await seen
     expect(noteB.awareness.getStates().get(noteA.awareness.clientID)).toEqual({ user: { name: 'Ada' } })
-    const gone = new Promise<void>((resolve) => noteB.awareness.on('change', () => !noteB.awareness.getStates().has(noteA.awareness.clientID) && resolve()))
+    const gone = new Promise<void>((resolve) =>
+      noteB.awareness.on(
+        'change',
+        () => !noteB.awareness.getStates().has(noteA.awareness.clientID) && resolve(),
+      ),
+    )
     noteA.close()
     await gone
+  })
+
+  it('presence is announced again after a reconnect, and dropped while offline', async () => {
+    const server = new FakeVaultServer()
+    const a = await start(server)
+    const b = await start(server)
+    const noteA = await a.open('Shared.md', { create: true })
+    await a.whenSynced()
+    await b.whenSynced()
+    const noteB = await b.open('Shared.md')
+    const seesA = (): boolean => noteB.awareness.getStates().get(noteA.awareness.clientID)?.user === 'Ada'
+    const until = (check: () => boolean) =>
+      new Promise<void>((resolve) => {
+        if (check()) return resolve()
+        const onChange = () => check() && (noteB.awareness.off('change', onChange), resolve())
+        noteB.awareness.on('change', onChange)
+      })
+    noteA.awareness.setLocalStateField('user', 'Ada')
+    await until(seesA)
+    server.partition()
+    await until(() => !seesA())
+    server.heal()
+    await until(seesA)
+  })
+
+  it('close() rejects pending whenSynced calls with CLOSED and keeps the edits for the next session', async () => {
+    const server = new FakeVaultServer()
+    const store = new MemoryStore()
+    const vault = await start(server, store)
+    await vault.whenSynced()
+    server.holdAcks = true
+    const note = await vault.open('Later.md', { create: true })
+    note.text.insert(0, 'kept')
+    const pending = vault.whenSynced()
+    await vault.close()
+    await expect(pending).rejects.toMatchObject({ code: 'CLOSED' })
+    await expect(vault.open('Later.md')).rejects.toMatchObject({ code: 'CLOSED' })
+    server.releaseAcks()
+    const next = await start(server, new MemoryStore({ data: store.data }))
+    await next.whenSynced()
+    expect(server.text(idOf(next, 'Later.md'))).toBe('kept')
   })
 
   it('creates, renames, moves and deletes files and folders; watchers see every change; handles follow renames', async () => {
     const server = new FakeVaultServer()
     const vault = await start(server)
     const lists: string[][] = []
-    const stop = vault.tree.watch((entries) => lists.push(entries.map((entry) => `${entry.kind}:${entry.path}`)))
+    const stop = vault.tree.watch((entries) =>
+      lists.push(entries.map((entry) => `${entry.kind}:${entry.path}`)),
+    )
     vault.tree.createFolder('Projects')
     vault.tree.createFile('Projects/Plan.md', { text: '# Plan' })
     const note = await vault.open('Projects/Plan.md')

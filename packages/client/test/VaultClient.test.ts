@@ -1,7 +1,15 @@
 // The client against a scripted server speaking raw protocol frames: what it sends, and that
 // "synced" means durably acknowledged, never merely sent.
 
-import { DocChannel, ErrorCode, FATAL_CLOSE_CODE, MessageType, SyncStep, decodeMessage, encodeMessage } from '@amber/protocol'
+import {
+  DocChannel,
+  ErrorCode,
+  FATAL_CLOSE_CODE,
+  MessageType,
+  SyncStep,
+  decodeMessage,
+  encodeMessage,
+} from '@amber/protocol'
 import type { DocId, Message } from '@amber/protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
@@ -43,13 +51,24 @@ function setup() {
 }
 
 function welcome(socket: ScriptedSocket, seq = 0, lineage = 'L1'): void {
-  socket.serverSends({ type: MessageType.Welcome, version: 1, epoch: 'e1', headSeq: seq, sessionId: 's', lineage })
+  socket.serverSends({
+    type: MessageType.Welcome,
+    version: 1,
+    epoch: 'e1',
+    headSeq: seq,
+    sessionId: 's',
+    lineage,
+  })
   socket.serverSends({ type: MessageType.CatchUp, epoch: 'e1', fromSeq: 0, toSeq: seq, entries: [] })
   socket.serverSends({ type: MessageType.CatchUpEnd, cursor: { epoch: 'e1', seq } })
 }
 
 const updatesSent = (socket: ScriptedSocket) =>
-  socket.sent.flatMap((m) => (m.type === MessageType.Doc && m.body.channel === DocChannel.Sync && m.body.clientSeq > 0 ? [m.body.clientSeq] : []))
+  socket.sent.flatMap((m) =>
+    m.type === MessageType.Doc && m.body.channel === DocChannel.Sync && m.body.clientSeq > 0
+      ? [m.body.clientSeq]
+      : [],
+  )
 
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -74,7 +93,11 @@ describe('VaultClient', () => {
     await Promise.resolve()
     expect(synced).toBe(false)
     expect(client.hasLocalChanges).toBe(true)
-    socket.serverSends({ type: MessageType.Ack, cursor: { epoch: 'e1', seq: 7 }, ranges: [{ first: 1, last: 1 }] })
+    socket.serverSends({
+      type: MessageType.Ack,
+      cursor: { epoch: 'e1', seq: 7 },
+      ranges: [{ first: 1, last: 1 }],
+    })
     await waiting
     expect(synced).toBe(true)
     expect(client.cursor).toEqual({ epoch: 'e1', seq: 7 })
@@ -94,7 +117,12 @@ describe('VaultClient', () => {
     const socket = sockets[1]!
     socket.onopen?.()
     const [hello, ...rest] = socket.sent
-    expect(hello).toMatchObject({ type: MessageType.Hello, deviceId: 'device-1', cursor: { epoch: 'e1', seq: 3 }, subscribeAll: true })
+    expect(hello).toMatchObject({
+      type: MessageType.Hello,
+      deviceId: 'device-1',
+      cursor: { epoch: 'e1', seq: 3 },
+      subscribeAll: true,
+    })
     expect(hello?.type === MessageType.Hello && hello.docs.map((d) => d.docId)).toEqual(['n1'])
     // Nothing but state vectors before the server's lineage is known.
     expect(rest).toEqual([])
@@ -106,7 +134,8 @@ describe('VaultClient', () => {
   it('lineage guard: a new server lineage drops local state instead of sending it, and starts over fresh', () => {
     vi.useFakeTimers()
     const { client, sockets } = setup()
-    const changes: Array<{ previous: string; current: string; changed: string[]; text: string | undefined }> = []
+    const changes: Array<{ previous: string; current: string; changed: string[]; text: string | undefined }> =
+      []
     client.on('lineageChanged', (change) =>
       changes.push({
         previous: change.previous,
@@ -145,10 +174,21 @@ describe('VaultClient', () => {
     welcome(sockets[0]!, 3, 'L1')
     client.doc('n1').getText('content').insert(0, 'kept')
     client.flushLocalEdits()
-    sockets[0]!.serverSends({ type: MessageType.Ack, cursor: { epoch: 'e1', seq: 4 }, ranges: [{ first: 1, last: 1 }] })
+    sockets[0]!.serverSends({
+      type: MessageType.Ack,
+      cursor: { epoch: 'e1', seq: 4 },
+      ranges: [{ first: 1, last: 1 }],
+    })
     const socket = sockets[0]!
     socket.sent.length = 0
-    socket.serverSends({ type: MessageType.Welcome, version: 1, epoch: 'e2', headSeq: 0, sessionId: 's2', lineage: 'L1' })
+    socket.serverSends({
+      type: MessageType.Welcome,
+      version: 1,
+      epoch: 'e2',
+      headSeq: 0,
+      sessionId: 's2',
+      lineage: 'L1',
+    })
     socket.serverSends({ type: MessageType.CatchUp, epoch: 'e2', fromSeq: 0, toSeq: 0, entries: [] })
     socket.serverSends({ type: MessageType.CatchUpEnd, cursor: { epoch: 'e2', seq: 0 } })
     // The rebuilt server lost n1: the client pushes its whole state of it.
@@ -168,15 +208,29 @@ describe('VaultClient', () => {
     await endOfTurn()
     text.insert(1, 'b')
     await endOfTurn()
-    socket.serverSends({ type: MessageType.Error, docId: 'n1', clientSeq: 2, code: ErrorCode.MissingDependencies, message: '' })
+    socket.serverSends({
+      type: MessageType.Error,
+      docId: 'n1',
+      clientSeq: 2,
+      code: ErrorCode.MissingDependencies,
+      message: '',
+    })
     socket.serverSends({
       type: MessageType.Doc,
       docId: 'n1' as DocId,
-      body: { channel: DocChannel.Sync, clientSeq: 0, sync: { step: SyncStep.Step1, stateVector: Y.encodeStateVector(new Y.Doc()) } },
+      body: {
+        channel: DocChannel.Sync,
+        clientSeq: 0,
+        sync: { step: SyncStep.Step1, stateVector: Y.encodeStateVector(new Y.Doc()) },
+      },
     })
     expect(updatesSent(socket)).toEqual([1, 2, 3])
     expect(client.unacked).toBe(3)
-    socket.serverSends({ type: MessageType.Ack, cursor: { epoch: 'e1', seq: 1 }, ranges: [{ first: 3, last: 3 }] })
+    socket.serverSends({
+      type: MessageType.Ack,
+      cursor: { epoch: 'e1', seq: 1 },
+      ranges: [{ first: 3, last: 3 }],
+    })
     expect(client.unacked).toBe(0)
     client.stop()
   })
@@ -194,7 +248,13 @@ describe('VaultClient', () => {
     text.insert(0, 'x')
     await Promise.resolve()
     const synced = client.whenSynced()
-    socket.serverSends({ type: MessageType.Error, docId: 'n1', clientSeq: 1, code: ErrorCode.FrameTooLarge, message: 'too big' })
+    socket.serverSends({
+      type: MessageType.Error,
+      docId: 'n1',
+      clientSeq: 1,
+      code: ErrorCode.FrameTooLarge,
+      message: 'too big',
+    })
     expect(errors).toEqual([ErrorCode.FrameTooLarge])
     await expect(synced).rejects.toMatchObject({ code: ErrorCode.FrameTooLarge, docId: 'n1' })
     await expect(client.whenDocSynced('n1')).rejects.toMatchObject({ code: ErrorCode.FrameTooLarge })
@@ -202,13 +262,18 @@ describe('VaultClient', () => {
     expect(client.hasLocalChanges).toBe(true)
     expect(client.status).toBe('synced')
     expect(text.toString()).toBe('x')
+    // Later edits of the same document are held back with it: they depend on it.
+    text.insert(1, 'y')
+    client.flushLocalEdits()
+    expect(updatesSent(socket)).toEqual([1])
+    expect(client.unacked).toBe(0)
     socket.serverCloses(1006, 'gone')
     vi.advanceTimersByTime(100)
     sockets[1]!.onopen?.()
     welcome(sockets[1]!)
     expect(updatesSent(sockets[1]!)).toEqual([])
     client.retryRejected()
-    expect(updatesSent(sockets[1]!)).toEqual([1])
+    expect(updatesSent(sockets[1]!)).toEqual([1, 2])
     client.stop()
   })
 
@@ -222,7 +287,13 @@ describe('VaultClient', () => {
     client.flushLocalEdits()
     for (let i = 0; i < 3; i++) {
       const socket = sockets.at(-1)!
-      socket.serverSends({ type: MessageType.Error, docId: 'n1', clientSeq: 1, code: ErrorCode.RateLimited, message: 'slow down' })
+      socket.serverSends({
+        type: MessageType.Error,
+        docId: 'n1',
+        clientSeq: 1,
+        code: ErrorCode.RateLimited,
+        message: 'slow down',
+      })
       socket.serverCloses(1008, 'RATE_LIMITED')
       const before = sockets.length
       // 10 ms, 20 ms, 40 ms ceilings with jitter 0.5: 7.5, 15, 30 ms.
@@ -293,7 +364,11 @@ describe('VaultClient', () => {
     expect(socket.sent.map((m) => m.type)).toEqual([MessageType.Resume, MessageType.Doc])
     expect(socket.sent[0]).toMatchObject({ type: MessageType.Resume, cursor: { epoch: 'e1', seq: 4 } })
     // Nothing to tell a server that is not ahead when nothing is pending.
-    socket.serverSends({ type: MessageType.Ack, cursor: { epoch: 'e1', seq: 6 }, ranges: [{ first: 1, last: 1 }] })
+    socket.serverSends({
+      type: MessageType.Ack,
+      cursor: { epoch: 'e1', seq: 6 },
+      ranges: [{ first: 1, last: 1 }],
+    })
     socket.sent.length = 0
     socket.serverSends({ type: MessageType.Resync, cursor: { epoch: 'e1', seq: 6 } })
     expect(socket.sent).toEqual([])
@@ -314,7 +389,11 @@ describe('VaultClient', () => {
     expect(updatesSent(socket)).toEqual([1])
     const replica = new Y.Doc()
     const first = sent[0]!
-    if (first.type === MessageType.Doc && first.body.channel === DocChannel.Sync && first.body.sync.step !== SyncStep.Step1) {
+    if (
+      first.type === MessageType.Doc &&
+      first.body.channel === DocChannel.Sync &&
+      first.body.sync.step !== SyncStep.Step1
+    ) {
       Y.applyUpdate(replica, first.body.sync.update)
     }
     expect(replica.getText('content').toString()).toBe('k'.repeat(100))

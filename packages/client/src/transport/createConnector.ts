@@ -15,7 +15,10 @@ export type Credential = string | (() => string | Promise<string>)
  * A WebSocket constructor: the browser's, or Node's `ws` package (`import WebSocket from 'ws'`), whose
  * second argument may be `{ headers }`.
  */
-export type WebSocketConstructor = new (url: string, protocolsOrOptions?: string | string[] | { headers: Record<string, string> }) => unknown
+export type WebSocketConstructor = new (url: string, ...rest: never[]) => unknown
+
+/** How the SDK calls it: `(url)` in ticket mode, `(url, { headers })` in header mode (the `ws` signature). */
+type Dialer = new (url: string, options?: { headers: Record<string, string> }) => unknown
 
 /** What `connectSocket` is asked to open. */
 export interface SocketRequest {
@@ -49,7 +52,8 @@ export function httpBase(url: string): string {
   const parsed = new URL(url)
   if (parsed.protocol === 'ws:') parsed.protocol = 'http:'
   else if (parsed.protocol === 'wss:') parsed.protocol = 'https:'
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`unsupported server URL ${url}`)
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new TypeError(`unsupported server URL ${url}`)
   parsed.search = ''
   parsed.hash = ''
   return parsed.toString().replace(/\/+$/, '')
@@ -107,9 +111,12 @@ export function createConnector(options: ConnectorOptions): () => Promise<Socket
   const httpUrl = `${base}${vaultPath(options.vaultId)}/sync`
   const wsUrl = httpUrl.replace(/^http/, 'ws')
   const GlobalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-  const WebSocketImpl = options.WebSocket ?? GlobalWebSocket
+  const WebSocketImpl = (options.WebSocket ?? GlobalWebSocket) as Dialer | undefined
   const auth: SocketAuth =
-    options.auth ?? (options.connectSocket || (options.WebSocket && options.WebSocket !== GlobalWebSocket) ? 'header' : 'ticket')
+    options.auth ??
+    (options.connectSocket || (options.WebSocket && options.WebSocket !== GlobalWebSocket)
+      ? 'header'
+      : 'ticket')
 
   if (options.connectSocket) {
     const connectSocket = options.connectSocket
@@ -118,10 +125,13 @@ export function createConnector(options: ConnectorOptions): () => Promise<Socket
   if (!options.WebSocket && isWorkersRuntime()) {
     return async () => {
       const fetchImpl = options.fetch ?? globalThis.fetch
-      const res = await fetchImpl(httpUrl, { headers: { Upgrade: 'websocket', ...(await bearer(options.credential)) } })
+      const res = await fetchImpl(httpUrl, {
+        headers: { Upgrade: 'websocket', ...(await bearer(options.credential)) },
+      })
       const fatal = fatalForStatus(res.status, 'the socket upgrade')
       if (fatal) throw fatal
-      const ws = (res as Response & { webSocket?: (EventTargetWebSocket & { accept(): void }) | null }).webSocket
+      const ws = (res as Response & { webSocket?: (EventTargetWebSocket & { accept(): void }) | null })
+        .webSocket
       if (res.status !== 101 || !ws) throw new Error(`the socket upgrade answered ${res.status}`)
       ws.accept()
       return new EventTargetSocket(ws, true)
@@ -138,7 +148,10 @@ export function createConnector(options: ConnectorOptions): () => Promise<Socket
     }
   }
   return async () => {
-    const url = options.credential === undefined ? wsUrl : `${wsUrl}?ticket=${encodeURIComponent((await fetchTicket(options)).ticket)}`
+    const url =
+      options.credential === undefined
+        ? wsUrl
+        : `${wsUrl}?ticket=${encodeURIComponent((await fetchTicket(options)).ticket)}`
     return new WebSocketImpl(url) as SocketLike
   }
 }
@@ -167,10 +180,12 @@ function withUpgradeStatus(socket: SocketLike): SocketLike {
   socket.onmessage = (event) => wrapper.onmessage?.(event)
   socket.onerror = (event) => {
     const message = (event as { message?: unknown } | undefined)?.message
-    const status = typeof message === 'string' ? /Unexpected server response: (\d{3})/.exec(message)?.[1] : undefined
+    const status =
+      typeof message === 'string' ? /Unexpected server response: (\d{3})/.exec(message)?.[1] : undefined
     if (status !== undefined) fatal = fatalForStatus(Number(status), 'the socket upgrade')
     wrapper.onerror?.(event)
   }
-  socket.onclose = (event) => wrapper.onclose?.(fatal ? { code: FATAL_CLOSE_CODE, reason: fatal.code } : event)
+  socket.onclose = (event) =>
+    wrapper.onclose?.(fatal ? { code: FATAL_CLOSE_CODE, reason: fatal.code } : event)
   return wrapper
 }

@@ -16,9 +16,12 @@ import {
   renameEntry,
   resolvePath,
 } from './coreTree.ts'
-import type { FileId, TreeEntry } from './coreTree.ts'
+import type { FileId as CoreFileId, TreeEntry } from './coreTree.ts'
 
-export type { FileId, TreeEntry }
+/** A tree entry's stable id, which is also its note's document id; a rename or move never changes it. */
+export type FileId = CoreFileId
+
+export type { TreeEntry }
 
 /** Options of {@link VaultTree.createFile}. */
 export interface CreateFileOptions {
@@ -124,7 +127,11 @@ export class VaultTree {
       const doc = this.#host.noteDoc(id)
       if (options.text !== undefined && options.text !== '') doc.getText('content').insert(0, options.text)
     } else if (options.text !== undefined) {
-      throw new VaultError(ClientErrorCode.NotText, `${entry.path} is not a text file; it has no text content`, { path: entry.path })
+      throw new VaultError(
+        ClientErrorCode.NotText,
+        `${entry.path} is not a text file; it has no text content`,
+        { path: entry.path },
+      )
     }
     return entry
   }
@@ -135,7 +142,9 @@ export class VaultTree {
    */
   createFolder(path: string): TreeEntry {
     const tree = this.doc
-    const id = this.#refusing(() => createEntry(tree, { path, kind: EntryKind.Folder, now: this.#host.now() }))
+    const id = this.#refusing(() =>
+      createEntry(tree, { path, kind: EntryKind.Folder, now: this.#host.now() }),
+    )
     return getEntry(tree, id)!
   }
 
@@ -224,5 +233,7 @@ export class VaultTree {
 }
 
 function notFound(path: string): VaultError {
-  return new VaultError(ClientErrorCode.PathNotFound, `no file or folder at ${JSON.stringify(path)}`, { path })
+  return new VaultError(ClientErrorCode.PathNotFound, `no file or folder at ${JSON.stringify(path)}`, {
+    path,
+  })
 }

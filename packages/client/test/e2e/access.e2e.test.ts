@@ -23,13 +23,18 @@ describe('access from the SDK', () => {
     vault.disconnect()
     vault.connect()
     await vault.whenSynced()
-    expect(requests).toEqual([`POST /api/v1/vaults/${created.vaultId}/tickets`, `POST /api/v1/vaults/${created.vaultId}/tickets`])
+    expect(requests).toEqual([
+      `POST /api/v1/vaults/${created.vaultId}/tickets`,
+      `POST /api/v1/vaults/${created.vaultId}/tickets`,
+    ])
   })
 
   it('a refused token is fatal (status offline, no retry loop), in header and in ticket mode', async () => {
     const created = await createVault('refused')
     for (const auth of ['header', 'ticket'] as const) {
-      const vault = await openVault({ ...created, token: 'amber_not_a_real_token' }, new MemoryStore(), { auth })
+      const vault = await openVault({ ...created, token: 'amber_not_a_real_token' }, new MemoryStore(), {
+        auth,
+      })
       const fatal = await new Promise<VaultError>((resolve) => vault.on('fatal', resolve))
       expect(fatal).toMatchObject({ code: 'UNAUTHORIZED', fatal: true })
       expect(vault.status).toBe('offline')
@@ -41,7 +46,10 @@ describe('access from the SDK', () => {
     const owner = await openVault(created, new MemoryStore())
     owner.tree.createFile('Shared.md', { text: 'from the owner' })
     await owner.whenSynced()
-    const viewer = await openVault({ ...created, token: await createToken(created, 'viewer') }, new MemoryStore())
+    const viewer = await openVault(
+      { ...created, token: await createToken(created, 'viewer') },
+      new MemoryStore(),
+    )
     await viewer.whenSynced()
     const note = await viewer.open('Shared.md')
     expect(note.text.toString()).toBe('from the owner')

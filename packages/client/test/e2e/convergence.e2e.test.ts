@@ -18,7 +18,8 @@ async function edit(vault: Vault, path: string, random: () => number, count: num
   for (let i = 0; i < count; i++) {
     const text = note.text
     const at = Math.floor(random() * (text.length + 1))
-    if (random() < 0.25 && text.length > 0) text.delete(Math.min(at, text.length - 1), 1 + Math.floor(random() * Math.min(5, text.length - at)))
+    if (random() < 0.25 && text.length > 0)
+      text.delete(Math.min(at, text.length - 1), 1 + Math.floor(random() * Math.min(5, text.length - at)))
     else text.insert(at, `${WORDS[Math.floor(random() * WORDS.length)]} `)
   }
 }
@@ -26,17 +27,23 @@ async function edit(vault: Vault, path: string, random: () => number, count: num
 /** Every document of the vault as this device holds it: the tree and each text note. */
 async function documents(vault: Vault): Promise<Map<string, Y.Doc>> {
   const docs = new Map<string, Y.Doc>([['tree', vault.tree.doc]])
-  for (const entry of vault.tree.list()) if (entry.kind === 'text') docs.set(entry.id, (await vault.open(entry.path)).doc)
+  for (const entry of vault.tree.list())
+    if (entry.kind === 'text') docs.set(entry.id, (await vault.open(entry.path)).doc)
   return docs
 }
 
-const sameVector = (a: Y.Doc, b: Y.Doc): boolean => Buffer.from(Y.encodeStateVector(a)).equals(Buffer.from(Y.encodeStateVector(b)))
+const sameVector = (a: Y.Doc, b: Y.Doc): boolean =>
+  Buffer.from(Y.encodeStateVector(a)).equals(Buffer.from(Y.encodeStateVector(b)))
 
 describe(`three devices partitioned, then reconnected (seed ${seed})`, () => {
   it('converge: equal state vectors and equal text everywhere', async () => {
     const random = seededRandom(seed)
     const created = await createVault('convergence')
-    const devices = [await openVault(created, new MemoryStore()), await openVault(created, new MemoryStore()), await openVault(created, new MemoryStore())]
+    const devices = [
+      await openVault(created, new MemoryStore()),
+      await openVault(created, new MemoryStore()),
+      await openVault(created, new MemoryStore()),
+    ]
     // A shared starting point every device has.
     await edit(devices[0]!, 'Shared.md', random, 20)
     await edit(devices[0]!, 'Folder/Also shared.md', random, 10)
@@ -77,7 +84,10 @@ describe(`three devices partitioned, then reconnected (seed ${seed})`, () => {
         expect(doc.getText('content').toString(), `${id} text`).toBe(want.getText('content').toString())
       }
     }
-    const paths = fresh.tree.list().filter((entry) => entry.kind === 'text').map((entry) => entry.path)
+    const paths = fresh.tree
+      .list()
+      .filter((entry) => entry.kind === 'text')
+      .map((entry) => entry.path)
     expect(paths).toContain('Moved/Also shared.md')
     expect(paths.filter((p) => p.startsWith('Both created'))).toHaveLength(2)
   })

@@ -23,10 +23,19 @@ afterAll(async () => {
 })
 
 /** Runs the device; resolves with its stdout once `until` matches it (then kills it) or it exits. */
-function runDevice(mode: 'edit' | 'resume', file: string, vault: CreatedVault, until?: string): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', device, mode, file, amberServer().origin, vault.vaultId, vault.token], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+function runDevice(
+  mode: 'edit' | 'resume',
+  file: string,
+  vault: CreatedVault,
+  until?: string,
+): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', device, mode, file, amberServer().origin, vault.vaultId, vault.token],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let out = ''
   let err = ''
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
@@ -59,7 +68,10 @@ describe('a Node device killed mid-sync, restarted from SQLite', () => {
     expect((await inspect.readOutbox()).length).toBeGreaterThan(0)
     await inspect.close()
 
-    const resumed = JSON.parse(await runDevice('resume', file, created)) as { text: string; stateVector: number[] }
+    const resumed = JSON.parse(await runDevice('resume', file, created)) as {
+      text: string
+      stateVector: number[]
+    }
     expect(resumed.text).toBe('base one two three ')
 
     const other = await openVault(created, new MemoryStore())

@@ -6,8 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
-// A relative import: @amber/worker has @amber/client as a devDependency, so the reverse would be a cycle.
-import { WranglerDev } from '../../../../apps/worker/local/WranglerDev.ts'
+import { WranglerDev, freePort } from '@amber/worker/local-server'
 
 /** Every hot-storage commit is held back this long: acks come measurably after the relay. */
 export const COMMIT_DELAY_MS = 150
@@ -16,6 +15,8 @@ export interface AmberServer {
   readonly origin: string
   readonly adminToken: string
   readonly commitDelayMs: number
+  /** The port the Chromium test serves its page on: that origin is allowed to call the server. */
+  readonly pagePort: number
 }
 
 declare module 'vitest' {
@@ -26,8 +27,20 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const persistTo = await mkdtemp(path.join(tmpdir(), 'amber-client-e2e-'))
-  const server = await WranglerDev.start({ persistTo, vars: { AMBER_TEST_COMMIT_DELAY_MS: String(COMMIT_DELAY_MS) } })
-  project.provide('amberServer', { origin: server.origin, adminToken: server.adminToken, commitDelayMs: COMMIT_DELAY_MS })
+  const pagePort = await freePort()
+  const server = await WranglerDev.start({
+    persistTo,
+    vars: {
+      AMBER_TEST_COMMIT_DELAY_MS: String(COMMIT_DELAY_MS),
+      AMBER_ALLOWED_ORIGINS: `http://127.0.0.1:${pagePort}`,
+    },
+  })
+  project.provide('amberServer', {
+    origin: server.origin,
+    adminToken: server.adminToken,
+    commitDelayMs: COMMIT_DELAY_MS,
+    pagePort,
+  })
   return async () => {
     await server.kill()
     await rm(persistTo, { recursive: true, force: true })

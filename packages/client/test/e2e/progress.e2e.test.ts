@@ -46,7 +46,9 @@ describe('catch-up progress on the vault-de corpus', () => {
     expect(last.docsTotal).toBe(notes.size + 1)
     expect(last.docsDone).toBe(last.docsTotal)
     expect(last.bytesDone).toBe(last.bytesTotal)
-    expect(last.bytesTotal).toBeGreaterThan([...notes.values()].reduce((sum, text) => sum + Buffer.byteLength(text), 0))
+    expect(last.bytesTotal).toBeGreaterThan(
+      [...notes.values()].reduce((sum, text) => sum + Buffer.byteLength(text), 0),
+    )
     expect(events[0]).toMatchObject({ docsDone: 0, bytesDone: 0 })
     expect(events).toHaveLength(notes.size + 2)
     for (let i = 1; i < events.length; i++) {

@@ -2,8 +2,17 @@
 // deterministic SDK tests: catch-up from a cursor, relay, durable acks that a test can hold back,
 // rejections, lineage and epoch changes, partitions. The real server is exercised by test/e2e.
 
-import { CatchUpKind, DocChannel, ErrorCode, MessageType, SyncStep, decodeMessage, encodeMessage } from '@amber/protocol'
+import {
+  CatchUpKind,
+  DocChannel,
+  ErrorCode,
+  MessageType,
+  SyncStep,
+  decodeMessage,
+  encodeMessage,
+} from '@amber/protocol'
 import type { CatchUpEntry, DocId, Message, MessageOf, VaultCursor } from '@amber/protocol'
+import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import type { SocketLike } from '../../src/index.ts'
 
@@ -50,7 +59,8 @@ export class FakeSocket implements SocketLike {
     if (this.closed) return
     const frame = encodeMessage(message)
     queueMicrotask(() => {
-      if (!this.closed) this.onmessage?.({ data: frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) })
+      if (!this.closed)
+        this.onmessage?.({ data: frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) })
     })
   }
 }
@@ -70,6 +80,8 @@ export class FakeVaultServer {
   partitioned = false
   /** Answers an update with an `Error` frame of the returned code instead of applying it. */
   reject: ((docId: string, session: Session) => ErrorCode | undefined) | undefined
+  /** The latest awareness update of each awareness client, per document. */
+  readonly awareness = new Map<string, Map<number, Uint8Array>>()
   /** Every frame a client sent, for assertions. */
   readonly received: Message[] = []
   connects = 0
@@ -138,7 +150,11 @@ export class FakeVaultServer {
     this.changedAt.set(docId, ++this.seq)
     for (const session of this.sessions.values()) {
       if (session === except || !this.receives(session, docId)) continue
-      session.socket.deliver({ type: MessageType.Doc, docId: docId as DocId, body: { channel: DocChannel.Sync, clientSeq: 0, sync: { step: SyncStep.Update, update } } })
+      session.socket.deliver({
+        type: MessageType.Doc,
+        docId: docId as DocId,
+        body: { channel: DocChannel.Sync, clientSeq: 0, sync: { step: SyncStep.Update, update } },
+      })
     }
   }
 
@@ -147,7 +163,10 @@ export class FakeVaultServer {
   }
 
   private receives(session: Session, docId: string): boolean {
-    return session.hello !== undefined && (session.hello.subscribeAll || docId === 'tree' || session.subscriptions.has(docId))
+    return (
+      session.hello !== undefined &&
+      (session.hello.subscribeAll || docId === 'tree' || session.subscriptions.has(docId))
+    )
   }
 
   private get cursor(): VaultCursor {
@@ -181,7 +200,14 @@ export class FakeVaultServer {
     switch (message.type) {
       case MessageType.Hello:
         session.hello = message
-        socket.deliver({ type: MessageType.Welcome, version: 1, epoch: this.epoch, headSeq: this.seq, sessionId: `s${this.connects}`, lineage: this.lineage })
+        socket.deliver({
+          type: MessageType.Welcome,
+          version: 1,
+          epoch: this.epoch,
+          headSeq: this.seq,
+          sessionId: `s${this.connects}`,
+          lineage: this.lineage,
+        })
         if (!message.subscribeAll) for (const have of message.docs) session.subscriptions.add(have.docId)
         return this.catchUp(session, message.cursor, message.docs)
       case MessageType.Resume:
@@ -189,8 +215,22 @@ export class FakeVaultServer {
       case MessageType.Subscribe: {
         session.subscriptions.add(message.docId)
         const doc = this.doc(message.docId)
-        socket.deliver(this.sync(message.docId, { step: SyncStep.Step2, update: Y.encodeStateAsUpdate(doc, message.stateVector) }))
-        socket.deliver(this.sync(message.docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(doc) }))
+        socket.deliver(
+          this.sync(message.docId, {
+            step: SyncStep.Step2,
+            update: Y.encodeStateAsUpdate(doc, message.stateVector),
+          }),
+        )
+        socket.deliver(
+          this.sync(message.docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(doc) }),
+        )
+        for (const awareness of this.awareness.get(message.docId)?.values() ?? []) {
+          socket.deliver({
+            type: MessageType.Doc,
+            docId: message.docId,
+            body: { channel: DocChannel.Awareness, awareness },
+          })
+        }
         return
       }
       case MessageType.Unsubscribe:
@@ -199,35 +239,61 @@ export class FakeVaultServer {
       case MessageType.Doc: {
         const { docId, body } = message
         if (body.channel === DocChannel.Awareness) {
+          // Kept per awareness client, like the real server, for later subscribers.
+          const decoder = decoding.createDecoder(body.awareness)
+          if (decoding.readVarUint(decoder) === 1) {
+            let states = this.awareness.get(docId)
+            if (!states) this.awareness.set(docId, (states = new Map()))
+            states.set(decoding.readVarUint(decoder), body.awareness)
+          }
           for (const other of this.sessions.values()) {
             if (other !== session && this.receives(other, docId)) other.socket.deliver(message)
           }
           return
         }
         if (body.sync.step === SyncStep.Step1) {
-          socket.deliver(this.sync(docId, { step: SyncStep.Step2, update: Y.encodeStateAsUpdate(this.doc(docId), body.sync.stateVector) }))
+          socket.deliver(
+            this.sync(docId, {
+              step: SyncStep.Step2,
+              update: Y.encodeStateAsUpdate(this.doc(docId), body.sync.stateVector),
+            }),
+          )
           return
         }
         const refused = this.reject?.(docId, session)
         if (refused !== undefined) {
-          socket.deliver({ type: MessageType.Error, docId, clientSeq: body.clientSeq, code: refused, message: `refused: ${refused}` })
+          socket.deliver({
+            type: MessageType.Error,
+            docId,
+            clientSeq: body.clientSeq,
+            code: refused,
+            message: `refused: ${refused}`,
+          })
           return
         }
         const doc = this.doc(docId)
         const before = Y.encodeStateVector(doc)
         Y.applyUpdate(doc, body.sync.update)
         if (doc.store.pendingStructs !== null) {
-          socket.deliver({ type: MessageType.Error, docId, clientSeq: body.clientSeq, code: ErrorCode.MissingDependencies, message: 'resend' })
+          socket.deliver({
+            type: MessageType.Error,
+            docId,
+            clientSeq: body.clientSeq,
+            code: ErrorCode.MissingDependencies,
+            message: 'resend',
+          })
           socket.deliver(this.sync(docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(doc) }))
           return
         }
         const integrated = Y.encodeStateAsUpdate(doc, before)
         this.changedAt.set(docId, ++this.seq)
         for (const other of this.sessions.values()) {
-          if (other !== session && this.receives(other, docId)) other.socket.deliver(this.sync(docId, { step: SyncStep.Update, update: integrated }))
+          if (other !== session && this.receives(other, docId))
+            other.socket.deliver(this.sync(docId, { step: SyncStep.Update, update: integrated }))
         }
         const seq = body.clientSeq
-        const ack = (): void => socket.deliver({ type: MessageType.Ack, cursor: this.cursor, ranges: [{ first: seq, last: seq }] })
+        const ack = (): void =>
+          socket.deliver({ type: MessageType.Ack, cursor: this.cursor, ranges: [{ first: seq, last: seq }] })
         if (this.holdAcks) this.heldAcks.push(ack)
         else ack()
         return
@@ -237,7 +303,11 @@ export class FakeVaultServer {
     }
   }
 
-  private catchUp(session: Session, cursor: VaultCursor, haves: MessageOf<typeof MessageType.Hello>['docs']): void {
+  private catchUp(
+    session: Session,
+    cursor: VaultCursor,
+    haves: MessageOf<typeof MessageType.Hello>['docs'],
+  ): void {
     const trusted = cursor.epoch === this.epoch && cursor.seq <= this.seq
     const entries: CatchUpEntry[] = []
     const payloads: Uint8Array[] = []
@@ -260,13 +330,31 @@ export class FakeVaultServer {
       if (!trusted && cursor.epoch !== '') stepOnes.push(docId)
     }
     const socket = session.socket
-    socket.deliver({ type: MessageType.CatchUp, epoch: this.epoch, fromSeq: trusted ? cursor.seq : 0, toSeq: this.seq, entries })
-    entries.forEach((entry, i) => socket.deliver({ type: MessageType.CatchUpDoc, docId: entry.docId, update: payloads[i]! }))
+    socket.deliver({
+      type: MessageType.CatchUp,
+      epoch: this.epoch,
+      fromSeq: trusted ? cursor.seq : 0,
+      toSeq: this.seq,
+      entries,
+    })
+    entries.forEach((entry, i) =>
+      socket.deliver({ type: MessageType.CatchUpDoc, docId: entry.docId, update: payloads[i]! }),
+    )
     socket.deliver({ type: MessageType.CatchUpEnd, cursor: this.cursor })
-    for (const docId of stepOnes) socket.deliver(this.sync(docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(this.doc(docId)) }))
+    for (const docId of stepOnes)
+      socket.deliver(
+        this.sync(docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(this.doc(docId)) }),
+      )
   }
 
-  private sync(docId: string, sync: { step: 0; stateVector: Uint8Array } | { step: 1 | 2; update: Uint8Array }): Message {
-    return { type: MessageType.Doc, docId: docId as DocId, body: { channel: DocChannel.Sync, clientSeq: 0, sync } }
+  private sync(
+    docId: string,
+    sync: { step: 0; stateVector: Uint8Array } | { step: 1 | 2; update: Uint8Array },
+  ): Message {
+    return {
+      type: MessageType.Doc,
+      docId: docId as DocId,
+      body: { channel: DocChannel.Sync, clientSeq: 0, sync },
+    }
   }
 }

@@ -17,7 +17,11 @@ export function seeded(seed: number): () => number {
   }
 }
 
-export function connectFake(server: FakeVaultServer, store: LocalStore, extra: Partial<ConnectVaultOptions> = {}): Promise<Vault> {
+export function connectFake(
+  server: FakeVaultServer,
+  store: LocalStore,
+  extra: Partial<ConnectVaultOptions> = {},
+): Promise<Vault> {
   return connectVault({
     url: 'http://fake.test',
     vaultId: 'v1',

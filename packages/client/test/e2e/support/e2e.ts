@@ -42,7 +42,11 @@ export async function createToken(vault: CreatedVault, role: 'owner' | 'editor' 
 const opened: Vault[] = []
 
 /** Connects an SDK vault from Node (`ws`, credential in the upgrade header). */
-export async function openVault(vault: CreatedVault, store: LocalStore, extra: Partial<ConnectVaultOptions> = {}): Promise<Vault> {
+export async function openVault(
+  vault: CreatedVault,
+  store: LocalStore,
+  extra: Partial<ConnectVaultOptions> = {},
+): Promise<Vault> {
   const connected = await connectVault({
     url: amberServer().origin,
     vaultId: vault.vaultId,

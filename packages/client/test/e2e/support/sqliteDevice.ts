@@ -12,7 +12,14 @@ import { SqliteStore } from '../../../src/store/SqliteStore.ts'
 
 const [mode, file, origin, vaultId, token] = process.argv.slice(2) as [string, string, string, string, string]
 const store = new SqliteStore(file)
-const vault = await connectVault({ url: origin, vaultId, credential: token, store, WebSocket, reconnect: { minDelayMs: 50, maxDelayMs: 500 } })
+const vault = await connectVault({
+  url: origin,
+  vaultId,
+  credential: token,
+  store,
+  WebSocket,
+  reconnect: { minDelayMs: 50, maxDelayMs: 500 },
+})
 vault.on('fatal', (error) => {
   console.error(`fatal: ${error.code}`)
   process.exit(2)

@@ -1,16 +1,16 @@
-// The real SDK client (@amber/client VaultClient, with its own reconnect and outbox) against the real
-// server process, which is killed and restarted on a new port between edits.
+// The SDK's protocol client (VaultClient, with its own reconnect and outbox) against a real server
+// process of its own, killed and restarted on a new port between edits.
 
-import { VaultClient } from '@amber/client'
-import type { SocketLike } from '@amber/client'
-import { createEntry, resolvePath } from '@amber/core'
+import { createEntry, resolvePath } from '@amber/core/tree'
+import { WranglerDev } from '@amber/worker/local-server'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { WranglerDev } from '../../local/WranglerDev.ts'
+import { VaultClient } from '../../src/VaultClient.ts'
+import type { SocketLike } from '../../src/VaultClient.ts'
 
 const clients: VaultClient[] = []
 const servers: WranglerDev[] = []
