@@ -92,6 +92,15 @@ export class StoreWriter implements ClientJournal {
     return this.#inFlight !== undefined || this.#queue.some((batch) => !isEmpty(batch))
   }
 
+  /**
+   * Everything journaled but not known to be committed (the batch in flight included), as store
+   * batches, for the unload journal; undefined while a lineage reset is pending (it needs the store).
+   */
+  uncommitted(): StoreBatch[] | undefined {
+    if (this.#queue.some((batch) => batch.reset)) return undefined
+    return this.#queue.filter((batch) => !isEmpty(batch)).map(toStoreBatch)
+  }
+
   /** Resolves once everything journaled so far is committed (or the writer was closed). */
   idle(): Promise<void> {
     if (!this.pending) return Promise.resolve()
@@ -162,27 +171,23 @@ export class StoreWriter implements ClientJournal {
   }
 
   async #commit(batch: PendingBatch): Promise<void> {
-    const out: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {}
-    if (batch.record) out.record = batch.record
-    let appends = batch.appends
-    if (batch.reset) {
-      // Listed now, when every earlier batch is committed: the store holds exactly these. A document
-      // written after the reset (the new tree) is replaced by what was written, not deleted: in one
-      // batch a delete would also drop the appends.
-      const written = new Map<string, Uint8Array[]>()
-      for (const { docId, update } of appends) written.set(docId, [...(written.get(docId) ?? []), update])
-      const stored = await this.#store.listDocs()
-      out.deleteDocs = stored.filter((docId) => !written.has(docId))
-      const replaced = stored.filter((docId) => written.has(docId))
-      if (replaced.length > 0)
-        out.replaceDocs = replaced.map((docId) => ({ docId, state: mergeUpdatesInTree(written.get(docId)!) }))
-      appends = appends.filter(({ docId }) => !replaced.includes(docId))
-      out.deleteOutbox = (await this.#store.readOutbox()).map((entry) => entry.seq)
-    }
-    if (appends.length > 0) out.appendUpdates = appends
-    if (batch.putOutbox.size > 0) out.putOutbox = [...batch.putOutbox.values()]
-    if (batch.deleteOutbox.size > 0) out.deleteOutbox = [...(out.deleteOutbox ?? []), ...batch.deleteOutbox]
-    await this.#store.commit(out)
+    if (!batch.reset) return this.#store.commit(toStoreBatch(batch))
+    // A reset. Listed now, when every earlier batch is committed: the store holds exactly these. A
+    // document written after the reset (the new tree) is replaced by what was written, not deleted: in
+    // one batch a delete would also drop the appends.
+    const written = new Map<string, Uint8Array[]>()
+    for (const { docId, update } of batch.appends) written.set(docId, [...(written.get(docId) ?? []), update])
+    const stored = await this.#store.listDocs()
+    const replaced = stored.filter((docId) => written.has(docId))
+    const appends = batch.appends.filter(({ docId }) => !replaced.includes(docId))
+    await this.#store.commit({
+      ...(batch.record ? { record: batch.record } : {}),
+      deleteDocs: stored.filter((docId) => !written.has(docId)),
+      ...(replaced.length > 0 ? { replaceDocs: replaced.map((docId) => ({ docId, state: mergeUpdatesInTree(written.get(docId)!) })) } : {}),
+      ...(appends.length > 0 ? { appendUpdates: appends } : {}),
+      ...(batch.putOutbox.size > 0 ? { putOutbox: [...batch.putOutbox.values()] } : {}),
+      deleteOutbox: [...(await this.#store.readOutbox()).map((entry) => entry.seq), ...batch.deleteOutbox],
+    })
   }
 
   #wakeIdle(): void {
@@ -191,6 +196,16 @@ export class StoreWriter implements ClientJournal {
     this.#idleWaiters = []
     for (const resolve of waiters) resolve()
   }
+}
+
+/** A batch without a reset as the store takes it. */
+function toStoreBatch(batch: PendingBatch): StoreBatch {
+  const out: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {}
+  if (batch.record) out.record = batch.record
+  if (batch.appends.length > 0) out.appendUpdates = [...batch.appends]
+  if (batch.putOutbox.size > 0) out.putOutbox = [...batch.putOutbox.values()]
+  if (batch.deleteOutbox.size > 0) out.deleteOutbox = [...batch.deleteOutbox]
+  return out
 }
 
 function emptyBatch(): PendingBatch {

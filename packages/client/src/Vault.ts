@@ -23,6 +23,7 @@ import type {
 import { ClientErrorCode, VaultError } from './VaultError.ts'
 import type { VaultErrorCode } from './VaultError.ts'
 import type { LocalStore } from './store/LocalStore.ts'
+import { pageStorage, saveUnloadJournal, unloadJournalKey } from './unloadJournal.ts'
 
 /** Connection and sync state; see {@link Vault.status}. */
 export type VaultStatus = ClientStatus
@@ -480,9 +481,19 @@ export class Vault {
       return
     const add = target.addEventListener.bind(target)
     const remove = target.removeEventListener.bind(target)
-    // The page may be frozen or killed after these: hand everything to the store now.
+    // The page may be frozen or killed after these: hand everything to the store now, and keep a
+    // synchronous copy of what is not committed yet, in case the page dies before the commit does.
+    const storage = pageStorage()
+    const journalKey = unloadJournalKey(this.deviceId)
     const save = (): void => {
-      this.flush().catch((error: unknown) => this.#events.emit('error', storeError(error)))
+      const uncommitted = this.#parts.writer.uncommitted()
+      const journaled = storage !== undefined && uncommitted !== undefined && saveUnloadJournal(storage, journalKey, uncommitted)
+      this.flush().then(
+        () => {
+          if (journaled) storage.removeItem(journalKey)
+        },
+        (error: unknown) => this.#events.emit('error', storeError(error)),
+      )
     }
     const onVisibility = (): void => {
       if (target.document?.visibilityState === 'hidden') save()

@@ -2,6 +2,7 @@
 
 import { TREE_DOC_ID } from '@amber/protocol'
 import { StoreWriter } from './StoreWriter.ts'
+import { pageStorage, replayUnloadJournal, unloadJournalKey } from './unloadJournal.ts'
 import type { LocalStore, VaultRecord } from './store/LocalStore.ts'
 import { createConnector } from './transport/createConnector.ts'
 import type {
@@ -109,6 +110,12 @@ export async function connectVault(options: ConnectVaultOptions): Promise<Vault>
       lineage: '',
     } satisfies VaultRecord
     await store.commit({ record })
+  }
+  // A page that went away mid-commit left what it had not committed in localStorage: store it first.
+  const storage = pageStorage()
+  if (storage !== undefined) {
+    await replayUnloadJournal(storage, unloadJournalKey(record.deviceId), store, record)
+    record = (await store.readRecord()) ?? record
   }
   const outbox = await store.readOutbox()
   const stored = new Set(await store.listDocs())
