@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { Vault } from '../../src/index.ts'
 import { MemoryStore } from '../../src/store/MemoryStore.ts'
-import { closeAll, createVault, openVault, seededRandom, testSeed, untilDoc } from './support/e2e.ts'
+import { seeded } from '../support/sdk.ts'
+import { closeAll, createVault, openVault, testSeed, untilDoc } from './support/e2e.ts'
 
 afterEach(closeAll)
 
@@ -37,7 +38,7 @@ const sameVector = (a: Y.Doc, b: Y.Doc): boolean =>
 
 describe(`three devices partitioned, then reconnected (seed ${seed})`, () => {
   it('converge: equal state vectors and equal text everywhere', async () => {
-    const random = seededRandom(seed)
+    const random = seeded(seed)
     const created = await createVault('convergence')
     const devices = [
       await openVault(created, new MemoryStore()),

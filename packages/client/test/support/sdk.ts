@@ -1,20 +1,15 @@
 // Helpers for SDK tests against the in-process FakeVaultServer: a seeded connect, and waiting on
 // events instead of sleeping.
 
+import * as prng from 'lib0/prng'
 import { connectVault } from '../../src/index.ts'
 import type { ConnectVaultOptions, LocalStore, Vault, VaultStatus } from '../../src/index.ts'
 import type { FakeVaultServer } from './FakeVaultServer.ts'
 
-/** A seeded PRNG (mulberry32) for backoff jitter. */
+/** A seeded random source in [0, 1) (lib0's PRNG), for backoff jitter and seeded test runs. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const gen = prng.create(seed)
+  return () => prng.real53(gen)
 }
 
 export function connectFake(

@@ -78,18 +78,7 @@ export function untilDoc(doc: Y.Doc, check: () => boolean): Promise<void> {
   })
 }
 
-/** A seeded PRNG (mulberry32); tests print their seed and accept SEED= to replay. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
+/** Tests print their seed and accept SEED= to replay. */
 export function testSeed(): number {
   return process.env.SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.SEED)
 }
