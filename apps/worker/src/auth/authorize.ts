@@ -59,8 +59,10 @@ async function checkGrant(c: Context<AppEnv>, vaultId: string, needed: VaultRole
   if (!VAULT_ID.test(vaultId)) throw new ApiError(400, ApiErrorCode.BadVaultId, 'vault ids are 1-64 characters of [A-Za-z0-9_-]')
   const grant: Grant =
     principal.kind === 'admin' ? { vaultId, role: VaultRole.Owner, credentialId: ADMIN_CREDENTIAL_ID, expiresAt: null } : principal.grant
-  // A foreign grant may name a vault that does not exist; a token's vault always does, unless it is another one.
-  if (grant.vaultId !== vaultId || (await c.get('registry').getVault(vaultId)) === undefined) throw vaultNotFound()
+  if (grant.vaultId !== vaultId) throw vaultNotFound()
+  // A token's vault always exists (its row references it); the admin and a foreign grant may name any id.
+  const checkExists = principal.kind === 'admin' || grant.credentialId.startsWith('ext:')
+  if (checkExists && (await c.get('registry').getVault(vaultId)) === undefined) throw vaultNotFound()
   if (!roleAllows(grant.role, needed)) throw new ApiError(403, ApiErrorCode.Forbidden, `this needs the ${needed} role; the credential has ${grant.role}`)
   return grant
 }
