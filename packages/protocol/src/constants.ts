@@ -72,3 +72,9 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
 /** The vault tree's document id. */
 export const TREE_DOC_ID = 'tree'
+
+/**
+ * The binary heads document: map `heads`, file id → head record (docs/binaries.md). Only the server
+ * writes it; every vault session receives it, like the tree, and a client's write gets `READ_ONLY`.
+ */
+export const HEADS_DOC_ID = 'heads'

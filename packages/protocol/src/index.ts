@@ -10,6 +10,7 @@ export {
   RATE_LIMITED_CLOSE_CODE,
   ErrorCode,
   TREE_DOC_ID,
+  HEADS_DOC_ID,
 } from './constants.ts'
 export type { DocId, DeviceId, VaultCursor, DocHave, SeqRange, CatchUpEntry, SyncMessage, Message, MessageOf } from './types.ts'
 export {
