@@ -12,6 +12,7 @@ import { measureTraceBaseline } from './workloads/measureTraceBaseline.ts'
 import { measureColdOpen } from './core/measureColdOpen.ts'
 import { measureRoomMemory, measureVaultReconnect } from './core/measureVault.ts'
 import { measureTraceStorage } from './core/measureTraceStorage.ts'
+import { measureChunkingParameters, measureChunkingThroughput } from './binaries/measureChunking.ts'
 
 const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
@@ -65,6 +66,13 @@ async function main(): Promise<void> {
     memory: await measureRoomMemory(vault),
   }
 
+  const MiB = 1024 * 1024
+  const chunking = { throughputBytes: (small ? 16 : 256) * MiB, runs: small ? 1 : 5, editFileBytes: (small ? 4 : 100) * MiB, editPositions: small ? 2 : 8 }
+  log(`binaries: chunking throughput over ${chunking.throughputBytes / MiB} MiB, parameter study on ${chunking.editFileBytes / MiB} MiB`)
+  const binaries = {
+    chunking: { settings: chunking, throughput: measureChunkingThroughput(chunking), parameters: measureChunkingParameters(chunking) },
+  }
+
   const report = {
     generatedAt: new Date().toISOString(),
     settings: {
@@ -80,6 +88,7 @@ async function main(): Promise<void> {
     baseline: { trace: settings.trace, ...baseline },
     targets: results,
     coreRoom,
+    binaries,
   }
   const json = JSON.stringify(report, null, 2)
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')

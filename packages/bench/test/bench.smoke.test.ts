@@ -10,6 +10,7 @@ import { applyPatches, loadSequentialTrace, toUtf16Patches } from '../src/traces
 import { measureTraceBaseline } from '../src/workloads/measureTraceBaseline.ts'
 import { measureTraceStorage } from '../src/core/measureTraceStorage.ts'
 import { measureVaultReconnect } from '../src/core/measureVault.ts'
+import { measureChunkingParameters, measureChunkingThroughput } from '../src/binaries/measureChunking.ts'
 
 const settings = { ...readBenchSettings({}, 'ci'), edits: 50, traceEdits: 20, notes: 20, idleClients: 2 }
 
@@ -66,5 +67,17 @@ describe('bench harness smoke', () => {
     const storage = await measureTraceStorage(patches, expected)
     expect(storage.storageCommitsPer100Updates).toBeLessThanOrEqual(100)
     expect(storage.storedBytesAfterCompaction).toBeGreaterThan(0)
+  })
+})
+
+describe('binaries bench smoke', () => {
+  it('measures chunking throughput and the parameter study at a tiny size', () => {
+    const settings = { throughputBytes: 2 * 1024 * 1024, runs: 1, editFileBytes: 2 * 1024 * 1024, editPositions: 2 }
+    const throughput = measureChunkingThroughput(settings)
+    expect(throughput.chunkAndHashMBps).toBeGreaterThan(0)
+    expect(throughput.ratioToSha256).toBeGreaterThan(0)
+    const study = measureChunkingParameters(settings)
+    expect(study.filter(({ chosen }) => chosen)).toHaveLength(1)
+    for (const candidate of study) expect(candidate.overwrite1B.maxChunks).toBeLessThanOrEqual(2)
   })
 })

@@ -95,7 +95,7 @@ export function readPackHeader(bytes: Uint8Array, maxEntries = 1 << 20): PackHea
  * Reads a pack from a byte stream, yielding each chunk with the hash its header claims (verify it!).
  * Throws when the stream ends early or runs past the last chunk.
  */
-export async function* readPackStream(stream: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>): AsyncGenerator<{ hash: string; bytes: Uint8Array }> {
+export async function* readPackStream(stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>): AsyncGenerator<{ hash: string; bytes: Uint8Array }> {
   let buffer: Uint8Array = new Uint8Array(0)
   let header: PackHeader | undefined
   let next = 0
