@@ -76,6 +76,29 @@ async function expectIntegrityError(promise: Promise<unknown>, key: string): Pro
 }
 
 describe('UpdateLog group commit', () => {
+  it('stage: the last change staged for a key wins within a batch (a batch applies saves before removes)', async () => {
+    const commits: StorageBatch[] = []
+    const hot = new MemoryStorageAdapter({ beforeCommit: (batch) => commits.push(batch) })
+    const { log } = await openLog({ hot })
+    commits.length = 0
+    const data = (text: string) => new TextEncoder().encode(text)
+    log.stage({ save: { key: 'k/removed-last', data: data('1') } })
+    log.stage({ remove: 'k/removed-last' })
+    log.stage({ remove: 'k/saved-last' })
+    log.stage({ save: { key: 'k/saved-last', data: data('2') } })
+    log.stage({ save: { key: 'k/saved-twice', data: data('3') } })
+    log.stage({ save: { key: 'k/saved-twice', data: data('4') } })
+    await log.whenCommitted()
+    expect(commits).toHaveLength(1)
+    expect(commits[0]!.save!.map((chunk) => chunk.key)).toEqual(['k/saved-last', 'k/saved-twice'])
+    expect(commits[0]!.remove).toEqual(['k/removed-last'])
+    const stored = await hot.loadRange('k/')
+    expect(stored.map(({ key, data }) => [key, new TextDecoder().decode(data)])).toEqual([
+      ['k/saved-last', '2'],
+      ['k/saved-twice', '4'],
+    ])
+  })
+
   it('appends inside the batch window share one commit: one row per document touched', async () => {
     const commits: StorageBatch[] = []
     const hot = new MemoryStorageAdapter({ beforeCommit: (batch) => commits.push(batch) })

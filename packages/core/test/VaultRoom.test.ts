@@ -403,10 +403,10 @@ describe('VaultRoom maintenance', () => {
     expect(await h.cold.listKeys('docs/n/seg/')).toEqual([])
     expect((await h.cold.listKeys('docs/n/snap/')).length).toBe(1)
     expect(h.room.stats()).toMatchObject({ flushes: 2, compactions: 1 })
-    expect(h.room.stats().loadedDocs).toBe(2)
+    expect(h.room.stats().loadedDocs).toBe(3)
     h.clock.now += 10_001
     await h.room.alarm()
-    expect(h.room.stats().loadedDocs).toBe(1) // only the tree stays
+    expect(h.room.stats().loadedDocs).toBe(2) // only the tree and the heads stay
     // An unloaded note reloads from cold storage on demand.
     const b = await joinVault(h, 'b')
     expect(replay(b, 'n').getText('content').toString()).toBe('abcd')
@@ -418,17 +418,17 @@ describe('VaultRoom maintenance', () => {
     const a = await joinVault(h, 'a')
     for (let i = 0; i < 1000; i++) await h.room.receive(a, updateFrame(`note-${i}`, new Editor().insert(`note ${i}`), i + 1))
     await h.room.whenIdle()
-    expect(h.room.stats().loadedDocs).toBe(1001)
+    expect(h.room.stats().loadedDocs).toBe(1002)
     expect(ackedSeqs(a)).toHaveLength(1000)
     h.clock.now += 30_000
     await h.room.receive(a, updateFrame('note-7', new Editor().insert('recent'), 1001))
     await h.room.whenIdle()
     h.clock.now += 30_001
     await h.room.alarm()
-    expect(h.room.stats().loadedDocs).toBe(2) // the tree and the recently used note
+    expect(h.room.stats().loadedDocs).toBe(3) // the tree, the heads and the recently used note
     h.clock.now += 60_000
     await h.room.alarm()
-    expect(h.room.stats().loadedDocs).toBe(1)
+    expect(h.room.stats().loadedDocs).toBe(2)
   })
 })
 
@@ -491,7 +491,7 @@ describe('VaultRoom scheduling', () => {
       h.clock.now += 10_000
       h.wakes.length = 0
       await h.room.alarm()
-      expect(h.room.stats().loadedDocs).toBe(2) // the tree and x
+      expect(h.room.stats().loadedDocs).toBe(3) // the tree, the heads and x
       expect(h.wakes.length).toBeGreaterThan(0)
       for (const at of h.wakes) expect(at).toBeGreaterThan(h.clock.now)
     }

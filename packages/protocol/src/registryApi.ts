@@ -21,6 +21,8 @@ export interface VaultInfo {
   readonly createdAt: number
   /** Note bytes stored, as the vault last reported them. */
   readonly storedBytes: number
+  /** Binary bytes stored (packs and manifests), as the vault last reported them. */
+  readonly binaryBytes: number
   /** The caller's role on this vault. */
   readonly role: VaultRole
 }

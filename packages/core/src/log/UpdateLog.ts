@@ -227,11 +227,26 @@ export class UpdateLog {
     return seq
   }
 
-  /** Writes small extra state (session records) atomically with the next batch. */
+  /**
+   * Writes extra state (session records, served note states) atomically with the next batch. The last
+   * change staged for a key wins, as if each were its own commit (a batch applies saves before removes).
+   */
   stage(change: { save?: StorageChunk; remove?: string }): void {
-    if (change.save) this.openBatch.saves.push(change.save)
-    if (change.remove) this.openBatch.removes.push(change.remove)
+    if (change.save) {
+      this.unstage(change.save.key)
+      this.openBatch.saves.push(change.save)
+    }
+    if (change.remove) {
+      this.unstage(change.remove)
+      this.openBatch.removes.push(change.remove)
+    }
     this.scheduleCommit()
+  }
+
+  private unstage(key: string): void {
+    const { saves, removes } = this.openBatch
+    for (let i = saves.length - 1; i >= 0; i--) if (saves[i]!.key === key) saves.splice(i, 1)
+    for (let i = removes.length - 1; i >= 0; i--) if (removes[i] === key) removes.splice(i, 1)
   }
 
   /** Runs `callback` once everything appended so far is durable (acks ride on this). */

@@ -21,6 +21,11 @@ export const hotKeys = {
   index: (docId: string) => `idx/${docId}`,
   /** Per-socket state that outgrows a socket attachment (subscriptions), keyed by the socket's tag. */
   session: (sessionId: string) => `sess/${sessionId}`,
+  /** A note's state as `readNote` served it, so a write with `If-Match` can diff against it. */
+  servedBase: (docId: string, etag: string) => `served/${docId}/${etag}`,
+  /** Per note: which served states are kept and when each was last served (a small JSON list). */
+  servedIndexAll: 'served-index/',
+  servedIndex: (docId: string) => `served-index/${docId}`,
 } as const
 
 export const coldKeys = {

@@ -32,6 +32,11 @@ export interface RoomConfig {
   readonly compactBytes: number
   /** A loaded document unused this long is dropped from memory. */
   readonly unloadIdleMs: number
+  /**
+   * How long a note state served over plain HTTP stays usable as an If-Match base (up to 8 per note are
+   * kept in hot storage); a write naming an older one gets 412.
+   */
+  readonly servedBaseTtlMs: number
 }
 
 export const DEFAULT_ROOM_CONFIG: RoomConfig = {
@@ -49,4 +54,5 @@ export const DEFAULT_ROOM_CONFIG: RoomConfig = {
   compactSegments: 4,
   compactBytes: 64 * 1024,
   unloadIdleMs: 120_000,
+  servedBaseTtlMs: 24 * 60 * 60 * 1000,
 }

@@ -8,6 +8,7 @@ import {
   ErrorCode,
   FATAL_CLOSE_CODE,
   FatalReason,
+  HEADS_DOC_ID,
   MessageType,
   PROTOCOL_VERSIONS,
   ProtocolDecodeError,
@@ -27,20 +28,39 @@ import {
   mergeUpdatesInTree,
 } from '@amber/protocol'
 import type { CatchUpEntry, DocHave, DocId, Message, MessageOf, SyncMessage, VaultCursor } from '@amber/protocol'
+import type { HeadRecord } from '@amber/blobs'
 import * as Y from 'yjs'
 import type { FaultInjector } from '../log/commitSteps.ts'
 import { LOAD_ORIGIN, UpdateLog, hasPending } from '../log/UpdateLog.ts'
 import { hotKeys } from '../log/storageKeys.ts'
 import type { StorageAdapter } from '../storage/StorageAdapter.ts'
-import { createEntry, createFileId, normalizePath, repairTree, resolvePath } from '../tree/index.ts'
-import type { FileId } from '../tree/index.ts'
+import {
+  EntryKind,
+  TreeError,
+  TreeErrorCode,
+  createEntry,
+  createFileId,
+  deleteEntry,
+  getEntry,
+  isFileId,
+  kindForPath,
+  normalizePath,
+  repairTree,
+  resolvePath,
+  setEntryMeta,
+} from '../tree/index.ts'
+import type { FileId, TreeEntry } from '../tree/index.ts'
 import { AwarenessRelay } from './AwarenessRelay.ts'
+import { readHead, writeHead } from './headsDoc.ts'
+import { NotePreconditionFailed } from './NotePreconditionFailed.ts'
+import { applyTextEdit, editFromBase, etagOf, noteTextOf, planTextEdit } from './noteText.ts'
 import { DEFAULT_ROOM_CONFIG } from './RoomConfig.ts'
 import type { RoomConfig } from './RoomConfig.ts'
 import { TokenBucket } from './TokenBucket.ts'
 import { UpdateRejected, guardUpdate } from './UpdateGuard.ts'
 import type { ConnectRoute, Connection, DeviceEvent, RoomLogger, RoomScheduler, SessionAccess, SessionState } from './hostTypes.ts'
-import { VaultSession, YSession } from './sessions.ts'
+import { ServedBases } from './ServedBases.ts'
+import { VaultSession, YSession, isVaultWide } from './sessions.ts'
 import type { Session } from './sessions.ts'
 
 export interface VaultRoomOptions {
@@ -62,7 +82,7 @@ export interface VaultRoomOptions {
   readonly faults?: FaultInjector
 }
 
-/** Origin of transactions the server itself writes (tree repairs, notes created by path). */
+/** Origin of transactions the server itself writes (tree repairs, notes created by path, heads, HTTP writes). */
 export const SERVER_ORIGIN = Symbol('amber-server')
 
 interface LiveDoc {
@@ -92,6 +112,9 @@ export class VaultRoom {
   private readonly compactionBlocked = new Set<string>()
   private log!: UpdateLog
   private tree!: LiveDoc
+  /** Server-owned binary heads; loaded at open and never unloaded, like the tree. */
+  private heads!: LiveDoc
+  private servedBases!: ServedBases
 
   private constructor(private readonly options: VaultRoomOptions) {
     this.config = { ...DEFAULT_ROOM_CONFIG, ...options.config }
@@ -111,6 +134,8 @@ export class VaultRoom {
       onCommitted: (docIds) => room.afterCommit(docIds),
     })
     room.tree = await room.loadDoc(TREE_DOC_ID)
+    room.heads = await room.loadDoc(HEADS_DOC_ID)
+    room.servedBases = await ServedBases.open(options.hot, room.log, room.config.servedBaseTtlMs)
     room.scheduleMaintenance()
     return room
   }
@@ -155,6 +180,11 @@ export class VaultRoom {
     void this.enqueue(async () => {
       const path = normalizePath(route.path)
       const existing = resolvePath(this.tree.ydoc, path)
+      // A tree entry may carry any file id, even 'heads': the server-owned document is never bound.
+      if (existing === HEADS_DOC_ID) {
+        conn.close(FATAL_CLOSE_CODE, FatalReason.Forbidden)
+        return
+      }
       // Opening a missing path creates the note on its first write; a viewer may not create anything.
       if (existing === undefined && !canWrite(access.role)) {
         conn.close(FATAL_CLOSE_CODE, FatalReason.NotFound)
@@ -237,7 +267,136 @@ export class VaultRoom {
     this.docs.clear()
   }
 
+  // ---- server-side API: binary heads, plain HTTP file access ---------------------------------------
+
+  /** The binary's head as the `heads` document holds it, or undefined. */
+  getHead(fileId: string): HeadRecord | undefined {
+    return readHead(this.heads.ydoc, fileId)
+  }
+
+  /**
+   * Records a binary's head in the `heads` document, and its size, hash and mtime on its tree entry (when
+   * the tree holds it), as server writes relayed to every session. Resolves once durable.
+   */
+  setHead(fileId: string, head: HeadRecord): Promise<void> {
+    return this.runServerOp(() => {
+      if (!isFileId(fileId)) throw new TreeError(TreeErrorCode.InvalidId, `invalid file id ${JSON.stringify(fileId)}`)
+      writeHead(this.heads.ydoc, fileId, head, SERVER_ORIGIN)
+      if (this.hasTreeEntry(fileId)) setEntryMeta(this.tree.ydoc, fileId, { size: head.size, hash: head.sha256 }, head.mtime, SERVER_ORIGIN)
+    })
+  }
+
+  /** The live tree entry at a vault path (NFC, see `normalizePath`), or undefined. */
+  entryAt(path: string): TreeEntry | undefined {
+    const id = resolvePath(this.tree.ydoc, path)
+    return id === undefined ? undefined : this.entry(id)
+  }
+
+  /** The tree entry `fileId`, live or tombstoned, or undefined. */
+  entry(fileId: FileId): TreeEntry | undefined {
+    return getEntry(this.tree.ydoc, fileId)
+  }
+
+  /** The kind a new file at `path` gets: text for the vault's text extensions, else binary. */
+  kindForPath(path: string): EntryKind {
+    return kindForPath(this.tree.ydoc, normalizePath(path))
+  }
+
+  /**
+   * The id of the live binary at `path`, creating it (and missing folders) when the path is free.
+   * Throws `TreeError` (`PATH_TAKEN` for a folder or note there). Resolves once durable.
+   */
+  ensureBinaryEntry(path: string): Promise<FileId> {
+    return this.runServerOp(() => this.fileAt(path, EntryKind.Binary) ?? this.createFileAt(path, EntryKind.Binary))
+  }
+
+  /**
+   * A note's text and ETag (hex SHA-256 of its UTF-8). The state served is kept (see {@link ServedBases})
+   * so a later `writeNote` naming this ETag merges against it. Throws `TreeError` `NOT_FOUND` for an
+   * id that is no note. Resolves once that state is durable.
+   */
+  readNote(fileId: FileId): Promise<{ text: string; etag: string }> {
+    return this.runServerOp(async () => {
+      if (this.entry(fileId)?.kind !== EntryKind.Text) throw new TreeError(TreeErrorCode.NotFound, `no note ${fileId}`)
+      const live = await this.loadDoc(fileId)
+      return this.serveNote(fileId, live)
+    })
+  }
+
+  /**
+   * Sets the text of the note at `path` as a minimal edit, creating the note when the path is free.
+   * Without `ifMatch`, or with the current ETag, the edit is diffed against the current text; with the
+   * ETag of a state served earlier (kept up to `servedBaseTtlMs`), against that state, and merged, so
+   * edits made since survive. Otherwise throws {@link NotePreconditionFailed}. Throws `TreeError` for a
+   * folder or binary path and `UpdateRejected` past `maxDocBytes` or `quotaBytes`. The returned ETag is
+   * of the text after the write (concurrent edits included). Resolves once durable.
+   */
+  writeNote(path: string, text: string, ifMatch?: string): Promise<{ fileId: FileId; etag: string; created: boolean }> {
+    return this.runServerOp(async () => {
+      const existing = this.fileAt(path, EntryKind.Text)
+      if (existing === undefined && ifMatch !== undefined) throw new NotePreconditionFailed(`no note at ${JSON.stringify(path)}`)
+      const fileId = existing ?? createFileId()
+      const live = await this.loadDoc(fileId)
+      const current = noteTextOf(live.ydoc).toString()
+      if (ifMatch === undefined || ifMatch === (await etagOf(current))) {
+        const edit = planTextEdit(current, text)
+        // Checked before the entry is created, so a refused write leaves nothing behind.
+        if (edit.insertedBytes > 0) this.checkStorageLimits(fileId, edit.insertedBytes)
+        if (existing === undefined) this.createFileAt(path, EntryKind.Text, fileId)
+        applyTextEdit(live.ydoc, edit, SERVER_ORIGIN)
+      } else {
+        const base = await this.servedBases.load(fileId, ifMatch, this.now())
+        if (base === undefined) throw new NotePreconditionFailed(`${JSON.stringify(ifMatch)} names no state of ${JSON.stringify(path)} served within servedBaseTtlMs`)
+        const { update, insertedBytes } = editFromBase(base, text, live.ydoc)
+        if (insertedBytes > 0) this.checkStorageLimits(fileId, update.length)
+        Y.applyUpdate(live.ydoc, update, SERVER_ORIGIN)
+      }
+      // The answer's ETag is served too: a writer's next PUT may name it.
+      const { etag } = await this.serveNote(fileId, live)
+      return { fileId, etag, created: existing === undefined }
+    })
+  }
+
+  /** Tombstones the live entry at `path` (recoverable with the tree's `restoreEntry`); its id, or undefined. Resolves once durable. */
+  deletePath(path: string): Promise<FileId | undefined> {
+    return this.runServerOp(() => {
+      const id = resolvePath(this.tree.ydoc, path)
+      if (id !== undefined) deleteEntry(this.tree.ydoc, id, this.now(), SERVER_ORIGIN)
+      return id
+    })
+  }
+
+  /** The note's text and ETag, remembering the state they were read from. */
+  private async serveNote(fileId: FileId, live: LiveDoc): Promise<{ text: string; etag: string }> {
+    const text = noteTextOf(live.ydoc).toString()
+    const state = Y.encodeStateAsUpdate(live.ydoc)
+    const etag = await etagOf(text)
+    this.servedBases.remember(fileId, etag, state, this.now())
+    // Maintenance prunes it once expired, even if nothing else wakes the room by then.
+    this.options.scheduler.wakeAt(this.now() + this.config.servedBaseTtlMs)
+    return { text, etag }
+  }
+
   // ---- frame handling -------------------------------------------------------------------------------
+
+  /**
+   * Runs a server operation between frames, in arrival order, and resolves with its result once what it
+   * wrote is durable. Unlike a frame's task, its error goes to the caller.
+   */
+  private async runServerOp<T>(operation: () => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      if (this.failed) throw new Error('the vault room is closed')
+      const value = await operation()
+      return { value, durable: this.log.whenCommitted() }
+    })
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    const { value, durable } = await run
+    await durable
+    return value
+  }
 
   private enqueue(task: () => Promise<void>, conn: Connection): Promise<void> {
     const run = this.queue.then(async () => {
@@ -347,7 +506,9 @@ export class VaultRoom {
       sessionId: session.sessionId,
       lineage: this.log.lineage,
     })
-    for (const doc of hello.docs) if (!session.hello.subscribeAll && isDocId(doc.docId)) session.subscriptions.add(doc.docId)
+    for (const doc of hello.docs) {
+      if (!session.hello.subscribeAll && isDocId(doc.docId) && !isVaultWide(doc.docId)) session.subscriptions.add(doc.docId)
+    }
     if (session.subscriptions.size > 0) this.saveSubscriptions(session)
     await this.catchUp(session, hello.cursor, hello.docs)
     this.reportDevice(session, true)
@@ -375,10 +536,10 @@ export class VaultRoom {
       const diff = Y.encodeStateAsUpdate(live.ydoc, have.stateVector)
       entries.push({ docId: have.docId, kind: CatchUpKind.Diff, bytes: diff.length })
       payloads.push(diff)
-      if (session.canWrite) stepOnes.push([have.docId, Y.encodeStateVector(live.ydoc)])
+      if (this.asksFor(session, have.docId)) stepOnes.push([have.docId, Y.encodeStateVector(live.ydoc)])
     }
     const changed = trusted ? this.log.changedSince(fromSeq) : this.log.docIds()
-    changed.sort((a, b) => (a === TREE_DOC_ID ? -1 : b === TREE_DOC_ID ? 1 : a < b ? -1 : a > b ? 1 : 0))
+    changed.sort(catchUpOrder)
     for (const docId of changed) {
       if (haveIds.has(docId) || !session.receives(docId)) continue
       // Served from stored bytes; a document nobody has open is not decoded just to catch someone up.
@@ -397,7 +558,7 @@ export class VaultRoom {
       payloads.push(update)
       // A client that held state from another epoch may hold what the server lost: ask for it.
       // A fresh client (no cursor at all) has nothing to give, and a viewer may not give.
-      if (!trusted && cursor.epoch !== '' && session.canWrite) {
+      if (!trusted && cursor.epoch !== '' && this.asksFor(session, docId)) {
         stepOnes.push([docId, live ? Y.encodeStateVector(live.ydoc) : Y.encodeStateVectorFromUpdate(update)])
       }
     }
@@ -411,7 +572,7 @@ export class VaultRoom {
 
   private async handleSubscribe(session: VaultSession, docId: DocId, stateVector: Uint8Array): Promise<void> {
     if (!isDocId(docId)) return this.sendError(session, docId, 0, ErrorCode.BadDocId, `invalid document id`)
-    if (!session.hello?.subscribeAll && docId !== TREE_DOC_ID && !session.subscriptions.has(docId)) {
+    if (!session.hello?.subscribeAll && !isVaultWide(docId) && !session.subscriptions.has(docId)) {
       session.subscriptions.add(docId)
       this.saveSubscriptions(session)
     }
@@ -420,15 +581,19 @@ export class VaultRoom {
       // Cold open: answer from the stored bytes; nobody edits the note yet, so it is not decoded.
       const stored = mergeUpdatesInTree((await this.log.readSince(docId, 0)).updates)
       this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.diffUpdate(stored, stateVector) })
-      if (session.canWrite) this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVectorFromUpdate(stored) })
+      if (this.asksFor(session, docId)) this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVectorFromUpdate(stored) })
       return
     }
     live.lastUsed = this.now()
     this.sendSync(session, docId, { step: SyncStep.Step2, update: Y.encodeStateAsUpdate(live.ydoc, stateVector) })
-    // Step 1 asks the client for what the server lacks; a viewer is never asked to write.
-    if (session.canWrite) this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) })
+    if (this.asksFor(session, docId)) this.sendSync(session, docId, { step: SyncStep.Step1, stateVector: Y.encodeStateVector(live.ydoc) })
     const awareness = live.awareness.encodeAll()
     if (awareness) this.send(session, { type: MessageType.Doc, docId, body: { channel: DocChannel.Awareness, awareness } })
+  }
+
+  /** Step 1 asks the client for what the server lacks: never a viewer, never for the server-owned heads. */
+  private asksFor(session: VaultSession, docId: string): boolean {
+    return session.canWrite && docId !== HEADS_DOC_ID
   }
 
   private async handleDocMessage(session: VaultSession, message: MessageOf<typeof MessageType.Doc>): Promise<void> {
@@ -509,9 +674,11 @@ export class VaultRoom {
    * resend from the server's state vector).
    */
   private async applyClientUpdate(session: Session, docId: string, update: Uint8Array, clientSeq: number): Promise<boolean> {
-    const live = await this.loadDoc(docId)
+    let live: LiveDoc
     let verdict: ReturnType<typeof guardUpdate>
     try {
+      if (docId === HEADS_DOC_ID) throw new UpdateRejected(ErrorCode.ReadOnly, 'the heads document is written by the server only')
+      live = await this.loadDoc(docId)
       this.options.faults?.('guard')
       verdict = guardUpdate(update, live.ydoc, this.config)
       // A delete-only update adds no content: a vault at its quota can still delete to make room.
@@ -640,11 +807,29 @@ export class VaultRoom {
   private createNoteAt(path: string, docId: string): void {
     if (this.hasTreeEntry(docId)) return
     try {
-      createEntry(this.tree.ydoc, { path, kind: 'text', id: docId as FileId, now: this.now(), origin: SERVER_ORIGIN })
+      this.createFileAt(path, EntryKind.Text, docId as FileId)
     } catch (error) {
       this.logger.warn('could not create the tree entry for a new note', { path, error: (error as Error).message })
     }
+  }
+
+  /** Creates a tree entry (and missing folders) as the server. Throws the tree's `TreeError`. */
+  private createFileAt(path: string, kind: EntryKind, id: FileId = createFileId()): FileId {
+    createEntry(this.tree.ydoc, { path, kind, id, now: this.now(), origin: SERVER_ORIGIN })
     this.repairTree()
+    return id
+  }
+
+  /**
+   * The id of the live entry of `kind` at `path`, or undefined when the path is free. Throws `TreeError`
+   * `PATH_TAKEN` when an entry of another kind (a folder, a note, a binary) holds the path.
+   */
+  private fileAt(path: string, kind: EntryKind): FileId | undefined {
+    const entry = this.entryAt(path)
+    if (entry !== undefined && entry.kind !== kind) {
+      throw new TreeError(TreeErrorCode.PathTaken, `${JSON.stringify(entry.path)} is a ${entry.kind}, not a ${kind}`)
+    }
+    return entry?.id
   }
 
   /** Only the server resolves path conflicts, so replicas never race to rename. */
@@ -708,13 +893,14 @@ export class VaultRoom {
       }
     }
     this.unloadIdle()
+    this.servedBases.pruneExpired(this.now())
     this.scheduleMaintenance()
   }
 
   private unloadIdle(): void {
     const cutoff = this.now() - this.config.unloadIdleMs
     for (const [docId, live] of this.docs) {
-      if (docId === TREE_DOC_ID || live.lastUsed > cutoff || this.isInUse(docId, live)) continue
+      if (isVaultWide(docId) || live.lastUsed > cutoff || this.isInUse(docId, live)) continue
       live.ydoc.destroy()
       this.docs.delete(docId)
     }
@@ -736,11 +922,13 @@ export class VaultRoom {
     const now = this.now()
     let next = this.log.flushDue(this.config).nextAt
     for (const [docId, live] of this.docs) {
-      if (docId === TREE_DOC_ID) continue
+      if (isVaultWide(docId)) continue
       let at = live.lastUsed + this.config.unloadIdleMs
       if (at <= now) at = now + this.config.unloadIdleMs // kept because in use: look again one idle period later
       next = Math.min(next ?? at, at)
     }
+    const expiry = this.servedBases.nextExpiryAt()
+    if (expiry !== undefined) next = Math.min(next ?? expiry, expiry)
     if (this.log.compactionDue(this.config).some((docId) => !this.compactionBlocked.has(docId))) next = now
     if (next !== undefined) this.options.scheduler.wakeAt(next)
   }
@@ -798,6 +986,12 @@ export class VaultRoom {
 export function createSessionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12))
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/** The tree first (paths before contents), then the heads, then everything else by id. */
+function catchUpOrder(a: string, b: string): number {
+  const rank = (docId: string) => (docId === TREE_DOC_ID ? 0 : docId === HEADS_DOC_ID ? 1 : 2)
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)
 }
 
 function encodeSubscriptions(subscriptions: ReadonlySet<string>): Uint8Array {

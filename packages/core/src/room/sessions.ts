@@ -1,9 +1,14 @@
 // The two kinds of socket a vault room serves: vault-protocol sessions (every document over one
 // socket) and plain y-websocket sessions (one note, for stock editors).
 
-import { TREE_DOC_ID, canWrite } from '@amber/protocol'
+import { HEADS_DOC_ID, TREE_DOC_ID, canWrite } from '@amber/protocol'
 import type { Connection, SessionAccess } from './hostTypes.ts'
 import type { TokenBucket } from './TokenBucket.ts'
+
+/** The tree and the heads: every vault session receives them unsubscribed, and the room keeps them loaded. */
+export function isVaultWide(docId: string): boolean {
+  return docId === TREE_DOC_ID || docId === HEADS_DOC_ID
+}
 
 export class VaultSession {
   readonly kind = 'vault'
@@ -36,7 +41,7 @@ export class VaultSession {
 
   receives(docId: string): boolean {
     if (!this.hello) return false
-    return this.hello.subscribeAll || docId === TREE_DOC_ID || this.subscriptions.has(docId)
+    return this.hello.subscribeAll || isVaultWide(docId) || this.subscriptions.has(docId)
   }
 }
 
