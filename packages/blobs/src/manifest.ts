@@ -39,12 +39,7 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
 }
 
 export function decodeManifest(bytes: Uint8Array, limits: ManifestLimits = DEFAULT_MANIFEST_LIMITS): Manifest {
-  let value: unknown
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    throw new ManifestError('manifest is not UTF-8 JSON')
-  }
+  const value = parseJson(bytes, 'manifest')
   if (typeof value !== 'object' || value === null) throw new ManifestError('manifest is not an object')
   const { format, size, sha256, mtime, device, chunks } = value as Record<string, unknown>
   if (format !== MANIFEST_FORMAT) throw new ManifestError(`unknown manifest format ${JSON.stringify(format)}`)
@@ -89,6 +84,15 @@ export function chunkOffsets(manifest: Manifest): number[] {
     offset += length
   }
   return offsets
+}
+
+/** Strict UTF-8 JSON, or a ManifestError naming `what`. */
+export function parseJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes))
+  } catch {
+    throw new ManifestError(`${what} is not UTF-8 JSON`)
+  }
 }
 
 function isByteCount(value: unknown): value is number {

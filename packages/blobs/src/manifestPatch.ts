@@ -4,7 +4,7 @@
 // manifest from the base, and the client names the version it expects so both sides agree on its id.
 
 import { isSha256Hex } from './hash.ts'
-import { DEFAULT_MANIFEST_LIMITS, ManifestError, decodeManifest, encodeManifest } from './manifest.ts'
+import { DEFAULT_MANIFEST_LIMITS, ManifestError, decodeManifest, encodeManifest, parseJson } from './manifest.ts'
 import type { ChunkRef, Manifest, ManifestLimits } from './manifest.ts'
 
 export const MANIFEST_PATCH_FORMAT = 'amber-manifest-patch/1'
@@ -40,12 +40,7 @@ export function encodeManifestPatch(patch: ManifestPatch): Uint8Array {
 
 /** Parses a patch's envelope; `applyManifestPatch` checks the rest against the base. */
 export function decodeManifestPatch(bytes: Uint8Array): ManifestPatch {
-  let value: unknown
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    throw new ManifestError('manifest patch is not UTF-8 JSON')
-  }
+  const value = parseJson(bytes, 'manifest patch')
   const { format, base, version, size, sha256, mtime, device, splice } = (value ?? {}) as Record<string, unknown>
   if (format !== MANIFEST_PATCH_FORMAT) throw new ManifestError(`unknown manifest patch format ${JSON.stringify(format)}`)
   if (!isSha256Hex(base) || !isSha256Hex(version)) throw new ManifestError('base and version must be hex SHA-256')
