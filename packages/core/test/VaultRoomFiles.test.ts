@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto'
 import type { HeadRecord } from '@amber/blobs'
-import { ErrorCode, FATAL_CLOSE_CODE, FatalReason, HEADS_DOC_ID, MessageType, SyncStep, TREE_DOC_ID, encodeMessage } from '@amber/protocol'
+import { ErrorCode, HEADS_DOC_ID, MessageType, SyncStep, TREE_DOC_ID, encodeMessage, encodeYSync } from '@amber/protocol'
 import type { DocId } from '@amber/protocol'
 import * as prng from 'lib0/prng'
 import { describe, expect, it } from 'vitest'
@@ -143,20 +143,32 @@ describe('heads document', () => {
     expect(await h.hot.listKeys('sess/')).toEqual([])
   })
 
-  it('a y-websocket session cannot bind the heads, even through a tree entry carrying its id', async () => {
+  it('a tree entry cannot carry the id of the heads (or the tree), so no path reaches them', async () => {
     const h = await room()
     const vault = await joinVault(h, 'vault')
     const tree = replay(vault, TREE_DOC_ID)
+    expect(() => createEntry(tree, { path: 'heads.md', kind: EntryKind.Text, id: HEADS_DOC_ID as FileId, now: h.clock.now })).toThrow()
+    // A forged entry written straight into the files map is not an entry at all.
     const before = Y.encodeStateVector(tree)
-    createEntry(tree, { path: 'heads.md', kind: EntryKind.Text, id: HEADS_DOC_ID as FileId, now: h.clock.now })
+    const forged = new Y.Map<unknown>()
+    tree.getMap('files').set(HEADS_DOC_ID, forged)
+    forged.set('parent', '')
+    forged.set('name', 'heads.md')
+    forged.set('kind', EntryKind.Text)
     await h.room.receive(vault, updateFrame(TREE_DOC_ID, Y.encodeStateAsUpdate(tree, before), 1))
     await h.room.whenIdle()
-    expect(h.room.entryAt('heads.md')?.id).toBe(HEADS_DOC_ID)
+    expect(h.room.entryAt('heads.md')).toBeUndefined()
     const y = new FakeConnection('y')
     connect(h, y, { kind: 'y', path: 'heads.md' })
     await h.room.whenIdle()
-    expect(y.closed).toEqual({ code: FATAL_CLOSE_CODE, reason: FatalReason.Forbidden })
-    expect(y.frames).toEqual([])
+    y.frames.length = 0
+    const editor = new Y.Doc()
+    editor.getText('content').insert(0, 'x')
+    await h.room.receive(y, encodeYSync({ step: SyncStep.Update, update: Y.encodeStateAsUpdate(editor) }))
+    await h.room.whenIdle()
+    // The write created a fresh note; the heads document is untouched.
+    expect(h.room.entryAt('heads.md')?.id).not.toBe(HEADS_DOC_ID)
+    expect(h.room.getHead('heads.md')).toBeUndefined()
   })
 
   it('is never unloaded, and keeps no alarm spinning', async () => {

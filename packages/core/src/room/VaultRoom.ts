@@ -180,11 +180,6 @@ export class VaultRoom {
     void this.enqueue(async () => {
       const path = normalizePath(route.path)
       const existing = resolvePath(this.tree.ydoc, path)
-      // A tree entry may carry any file id, even 'heads': the server-owned document is never bound.
-      if (existing === HEADS_DOC_ID) {
-        conn.close(FATAL_CLOSE_CODE, FatalReason.Forbidden)
-        return
-      }
       // Opening a missing path creates the note on its first write; a viewer may not create anything.
       if (existing === undefined && !canWrite(access.role)) {
         conn.close(FATAL_CLOSE_CODE, FatalReason.NotFound)

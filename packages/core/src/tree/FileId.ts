@@ -1,13 +1,16 @@
 // Stable ids of vault tree entries. A file id doubles as the document id of the file's own Yjs doc,
 // so it follows the protocol's doc id rule; a rename never changes it.
 
-import { isDocId } from '@amber/protocol'
+import { HEADS_DOC_ID, TREE_DOC_ID, isDocId } from '@amber/protocol'
 
 export type FileId = string & { readonly __brand: 'FileId' }
 
-/** True when `value` can name a tree entry (1–64 chars of `[A-Za-z0-9_-]`, the doc id rule). */
+/**
+ * True when `value` can name a tree entry: 1–64 chars of `[A-Za-z0-9_-]` (the doc id rule), and not the
+ * id of a vault-wide document (`tree`, `heads`), so no entry's content can alias them.
+ */
 export function isFileId(value: string): value is FileId {
-  return isDocId(value)
+  return isDocId(value) && value !== TREE_DOC_ID && value !== HEADS_DOC_ID
 }
 
 /**
