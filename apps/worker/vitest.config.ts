@@ -1,5 +1,6 @@
 // Integration tests inside workerd (@cloudflare/vitest-pool-workers) against wrangler.jsonc's bindings.
-// A second project runs with tiny flush/compaction thresholds so cold-storage paths fire within a test.
+// A second project runs with tiny flush/compaction thresholds so cold-storage paths fire within a test,
+// a third with small limits, a fourth with a short binary GC grace.
 // Both apply the D1 registry migrations before each test file and know the test admin secret.
 
 import path from 'node:path'
@@ -29,7 +30,7 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings } })],
-          test: { name: 'workerd', testTimeout: 30_000, setupFiles, include: ['test/*.test.ts'], exclude: ['test/*.small.test.ts', 'test/*.limits.test.ts'] },
+          test: { name: 'workerd', testTimeout: 30_000, setupFiles, include: ['test/*.test.ts'], exclude: ['test/*.small.test.ts', 'test/*.limits.test.ts', 'test/*.gc.test.ts'] },
         },
         {
           plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings: { ...bindings, ...SMALL_THRESHOLDS } } })],
@@ -38,6 +39,10 @@ export default defineConfig(async () => {
         {
           plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings: { ...bindings, ...SMALL_LIMITS } } })],
           test: { name: 'workerd-small-limits', testTimeout: 30_000, setupFiles, include: ['test/*.limits.test.ts'] },
+        },
+        {
+          plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings: { ...bindings, ...BLOB_GC } } })],
+          test: { name: 'workerd-blob-gc', testTimeout: 30_000, setupFiles, include: ['test/*.gc.test.ts'] },
         },
       ],
     },
@@ -54,4 +59,12 @@ const SMALL_LIMITS = {
   AMBER_MESSAGE_BURST: '100',
   AMBER_REVOCATION_DELAY_MS: '1000',
   AMBER_TICKET_TTL_MS: '1500',
+}
+
+/**
+ * A GC grace long enough that nothing expires by itself during a test; tests age the index instead
+ * (ageBlobs), so what is collected is decided by the test, never by how fast the machine is.
+ */
+const BLOB_GC = {
+  AMBER_BLOB_GC_GRACE_MS: '60000',
 }

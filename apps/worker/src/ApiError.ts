@@ -1,6 +1,7 @@
 // The one HTTP error type of the Worker: an HTTPException with a stable machine-readable code.
-// Routes throw it; app.onError renders every error as `{ error: { code, message } }`.
+// Routes throw it; app.onError renders every error as `{ error: { code, message, ...details } }`.
 
+import { BlobErrorCode } from '@amber/blobs'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -23,17 +24,26 @@ export const ApiErrorCode = {
   /** Authenticated, but the role does not allow this. */
   Forbidden: 'FORBIDDEN',
   OriginNotAllowed: 'ORIGIN_NOT_ALLOWED',
+  /** A `Range` wholly past the end of the file; the answer's Content-Range names the size. */
+  RangeNotSatisfiable: 'RANGE_NOT_SATISFIABLE',
   Internal: 'INTERNAL',
 } as const
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode]
+
+/** Extra fields of an error body that a client acts on: the chunk that failed, the chunks to upload. */
+export interface ApiErrorDetails {
+  readonly hash?: string
+  readonly missing?: readonly string[]
+}
 
 export class ApiError extends HTTPException {
   override readonly name = 'ApiError'
 
   constructor(
     status: ContentfulStatusCode,
-    readonly code: ApiErrorCode,
+    readonly code: ApiErrorCode | BlobErrorCode,
     message: string,
+    readonly details: ApiErrorDetails = {},
   ) {
     super(status, { message })
   }
@@ -42,4 +52,8 @@ export class ApiError extends HTTPException {
 /** 404 for a vault the caller may not see: the same answer whether or not it exists. */
 export function vaultNotFound(): ApiError {
   return new ApiError(404, ApiErrorCode.VaultNotFound, 'no such vault for this credential')
+}
+
+export function fileNotFound(path: string): ApiError {
+  return new ApiError(404, BlobErrorCode.FileNotFound, `no file at ${JSON.stringify(path)}`)
 }

@@ -28,6 +28,9 @@ export interface Env {
   readonly AMBER_QUOTA_BYTES?: string
   readonly AMBER_MESSAGE_RATE?: string
   readonly AMBER_MESSAGE_BURST?: string
+  /** Binary GC (src/blobs/BlobMaintenance.ts): grace of unreferenced chunks, and the live share below which a pack is repacked. */
+  readonly AMBER_BLOB_GC_GRACE_MS?: string
+  readonly AMBER_REPACK_BELOW?: string
   /** Test hook (never set in production): delays every hot-storage commit by this many ms. */
   readonly AMBER_TEST_COMMIT_DELAY_MS?: string
 }

@@ -1,14 +1,23 @@
 // One Durable Object per vault: builds the storage adapters, hands hibernatable sockets to the core
-// VaultRoom and maps the room's wake-up requests onto the DO alarm. All sync logic lives in the room.
+// VaultRoom and maps the room's wake-up requests onto the DO alarm. All sync logic lives in the room;
+// binaries' index and decisions live in src/blobs, reached by the Worker's routes over RPC.
 
-import { VaultRoom, createSessionId } from '@amber/core'
-import type { Connection, ConnectRoute, DeviceEvent, StorageAdapter, RoomLogger, RoomScheduler, SessionState } from '@amber/core'
+import type { VersionInfo } from '@amber/blobs'
+import { EntryKind, VaultRoom, createSessionId } from '@amber/core'
+import type { Connection, ConnectRoute, DeviceEvent, FileId, StorageAdapter, RoomLogger, RoomScheduler, SessionState } from '@amber/core'
 import { FATAL_CLOSE_CODE, FatalReason, assertNever } from '@amber/protocol'
 import { DurableObject } from 'cloudflare:workers'
-import { roomConfigFromEnv } from './config.ts'
+import { BlobIndex } from './blobs/BlobIndex.ts'
+import type { BlobCounts, ChunkLocation } from './blobs/BlobIndex.ts'
+import { VaultBlobs } from './blobs/VaultBlobs.ts'
+import type { CommitOutcome, CommitTarget } from './blobs/VaultBlobs.ts'
+import { readFileAt, writeNoteAt, writeTargetAt } from './blobs/vaultFiles.ts'
+import type { FileContent, NoteWrite, WriteTarget } from './blobs/vaultFiles.ts'
+import { blobConfigFromEnv, roomConfigFromEnv } from './config.ts'
 import { createConnection } from './createConnection.ts'
 import type { Env } from './Env.ts'
 import { Registry } from './registry/Registry.ts'
+import type { VaultUsage } from './registry/Registry.ts'
 import { DoSqliteStorageAdapter } from './storage/DoSqliteStorageAdapter.ts'
 import { delayCommits } from './storage/delayCommits.ts'
 import { R2StorageAdapter } from './storage/R2StorageAdapter.ts'
@@ -21,6 +30,11 @@ const INTERNAL_CLOSE = { code: 1011, reason: 'INTERNAL' } as const
 /** Close codes a peer may report but an endpoint must not send; the reciprocal close uses 1000 instead. */
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015])
 
+/** `GET /api/v1/vaults/:vaultId/usage`: what the vault stores, for operators and benchmarks. */
+export interface VaultStorageReport extends BlobCounts {
+  readonly noteBytes: number
+}
+
 export class VaultDO extends DurableObject<Env> {
   #room: VaultRoom | undefined
   readonly #connections = new WeakMap<WebSocket, Connection>()
@@ -31,9 +45,13 @@ export class VaultDO extends DurableObject<Env> {
     error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
   }
 
+  readonly #blobIndex: BlobIndex
+  #blobs: VaultBlobs | undefined
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS amber_host (name TEXT PRIMARY KEY, value TEXT NOT NULL)')
+    this.#blobIndex = new BlobIndex(ctx.storage.sql)
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -101,12 +119,86 @@ export class VaultDO extends DurableObject<Env> {
     return sockets.length
   }
 
+  // ---- binaries and the files API (docs/binaries.md): RPC from routes that authorized the caller ----
+
+  async missingChunks(vaultId: string, hashes: string[]): Promise<string[]> {
+    return this.#vaultBlobs(vaultId).missing(hashes)
+  }
+
+  async reservePack(vaultId: string, bytes: number): Promise<string> {
+    return this.#vaultBlobs(vaultId).reservePack(bytes)
+  }
+
+  async registerPack(vaultId: string, packId: string, entries: Omit<ChunkLocation, 'packId'>[]): Promise<{ stored: number; duplicates: number } | undefined> {
+    return this.#vaultBlobs(vaultId).registerPack(packId, entries)
+  }
+
+  async locateChunks(vaultId: string, hashes: string[]): Promise<{ found: ChunkLocation[]; missing: string[] }> {
+    return this.#vaultBlobs(vaultId).locate(hashes)
+  }
+
+  async commitVersion(vaultId: string, target: CommitTarget, manifest: Uint8Array): Promise<CommitOutcome> {
+    const blobs = this.#vaultBlobs(vaultId)
+    return blobs.commit(await this.#openRoom(), target, manifest)
+  }
+
+  /** A binary's versions, newest first; undefined when the vault has no binary with this id. */
+  async listVersions(vaultId: string, fileId: string): Promise<VersionInfo[] | undefined> {
+    const blobs = this.#vaultBlobs(vaultId)
+    const entry = (await this.#openRoom()).entry(fileId as FileId)
+    return entry?.kind === EntryKind.Binary ? blobs.versions(fileId) : undefined
+  }
+
+  async readFile(vaultId: string, path: string): Promise<FileContent> {
+    this.#rememberVaultId(vaultId)
+    return readFileAt(await this.#openRoom(), path)
+  }
+
+  async writeTarget(vaultId: string, path: string): Promise<WriteTarget> {
+    this.#rememberVaultId(vaultId)
+    return writeTargetAt(await this.#openRoom(), path)
+  }
+
+  async writeNote(vaultId: string, path: string, text: string, ifMatch: string | undefined): Promise<NoteWrite> {
+    this.#rememberVaultId(vaultId)
+    return writeNoteAt(await this.#openRoom(), path, text, ifMatch)
+  }
+
+  /** Tombstones the entry at `path` (recoverable); false when there is none. */
+  async deleteFile(vaultId: string, path: string): Promise<boolean> {
+    this.#rememberVaultId(vaultId)
+    return (await (await this.#openRoom()).deletePath(path)) !== undefined
+  }
+
+  async storageReport(vaultId: string): Promise<VaultStorageReport> {
+    const blobs = this.#vaultBlobs(vaultId)
+    return { noteBytes: (await this.#openRoom()).stats().storedBytes, ...blobs.counts() }
+  }
+
   override async alarm(): Promise<void> {
     // An alarm may be the first event after eviction; with no vault ever connected there is nothing to run.
-    if (this.#storedVaultId() === undefined) return
+    const vaultId = this.#storedVaultId()
+    if (vaultId === undefined) return
     this.#alarmAt = undefined
     const room = await this.#openRoom()
     await room.alarm()
+    const blobs = this.#vaultBlobs(vaultId)
+    if (blobs.maintenanceDue()) await blobs.runMaintenance()
+  }
+
+  /** The vault's binaries; remembers the vault id, as a socket upgrade does, so the room can open. */
+  #vaultBlobs(vaultId: string): VaultBlobs {
+    this.#rememberVaultId(vaultId)
+    this.#blobs ??= new VaultBlobs({
+      vaultId,
+      index: this.#blobIndex,
+      bucket: this.env.BLOBS,
+      config: blobConfigFromEnv(this.env),
+      logger: this.#logger,
+      wakeAt: (at) => this.#scheduler.wakeAt(at),
+      onUsageChanged: () => this.#reportUsage(vaultId),
+    })
+    return this.#blobs
   }
 
   /** Opens the room once per instance; after a wake, restores every live socket before any event is handled. */
@@ -179,11 +271,21 @@ export class VaultDO extends DurableObject<Env> {
 
   /** Devices' last seen and sync state go to the registry in the background; losing one report is harmless. */
   #reportDevice(vaultId: string, event: DeviceEvent): void {
-    const storedBytes = this.#room?.stats().storedBytes ?? 0
-    const report = new Registry(this.env.DB)
-      .reportDevice({ vaultId, deviceId: event.deviceId, credentialId: event.tokenId, role: event.role, connected: event.connected, ackedSeq: event.ackedSeq, headSeq: event.headSeq, at: event.at }, storedBytes)
-      .catch((error: unknown) => this.#logger.warn('device report failed', { error: String(error) }))
-    this.ctx.waitUntil(report)
+    const { deviceId, tokenId, role, connected, ackedSeq, headSeq, at } = event
+    this.#background('device report', new Registry(this.env.DB).reportDevice({ vaultId, deviceId, credentialId: tokenId, role, connected, ackedSeq, headSeq, at }, this.#usage()))
+  }
+
+  /** After binary commits and GC: the registry's figures follow in the background. */
+  #reportUsage(vaultId: string): void {
+    this.#background('usage report', new Registry(this.env.DB).reportUsage(vaultId, this.#usage()))
+  }
+
+  #usage(): VaultUsage {
+    return { storedBytes: this.#room?.stats().storedBytes, binaryBytes: this.#blobIndex.binaryBytes() }
+  }
+
+  #background(what: string, work: Promise<void>): void {
+    this.ctx.waitUntil(work.catch((error: unknown) => this.#logger.warn(`${what} failed`, { error: String(error) })))
   }
 
   #rememberVaultId(vaultId: string): void {

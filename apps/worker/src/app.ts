@@ -11,6 +11,8 @@ import type { AppEnv } from './appEnv.ts'
 import { isOriginAllowed } from './auth/origin.ts'
 import { accessConfigFromEnv } from './config.ts'
 import { Registry } from './registry/Registry.ts'
+import { blobRoutes } from './routes/blobRoutes.ts'
+import { fileRoutes } from './routes/fileRoutes.ts'
 import { registryRoutes } from './routes/registryRoutes.ts'
 import { socketRoutes } from './routes/socketRoutes.ts'
 
@@ -32,12 +34,20 @@ app.use('*', async (c, next) => {
 
 // Only origins that passed the check above reach here; CORS lets their pages read the answers. Socket
 // upgrades need none (the 101 from the DO cannot take headers anyway).
-const corsHeaders = cors({ origin: (origin) => origin, allowHeaders: ['Authorization', 'Content-Type'], allowMethods: ['GET', 'POST', 'DELETE'], maxAge: 600 })
+const corsHeaders = cors({
+  origin: (origin) => origin,
+  allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Range'],
+  allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+  exposeHeaders: ['ETag', 'Content-Range', 'Content-Length', 'Accept-Ranges'],
+  maxAge: 600,
+})
 app.use('/api/v1/*', (c, next) => (c.req.header('Upgrade') === undefined ? corsHeaders(c, next) : next()))
 
 app.get('/api/v1/health', (c) => c.json({ ok: true, service: SERVICE_NAME, version: SERVICE_VERSION }))
 app.route('/api/v1', socketRoutes)
 app.route('/api/v1', registryRoutes)
+app.route('/api/v1', blobRoutes)
+app.route('/api/v1', fileRoutes)
 
 // Hono answers unmatched routes from notFound, not onError; route it through the same renderer.
 app.notFound((c) => renderError(c, new ApiError(404, ApiErrorCode.NotFound, 'no such route')))
@@ -46,7 +56,7 @@ app.onError((error, c) => renderError(c, error))
 
 function renderError(c: Context<AppEnv>, error: Error): Response {
   if (error instanceof ApiError) {
-    return c.json({ error: { code: error.code, message: error.message } }, error.status)
+    return c.json({ error: { code: error.code, message: error.message, ...error.details } }, error.status)
   }
   if (error instanceof HTTPException && error.status < 500) {
     // Hono's own 4xx (a body that is not JSON, say): the caller's mistake, in the same shape.

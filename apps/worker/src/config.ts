@@ -88,3 +88,28 @@ export function accessConfigFromEnv(env: Env): AccessConfig {
     allowedOrigins: parseAllowedOrigins(env.AMBER_ALLOWED_ORIGINS),
   }
 }
+
+/** Binary GC and repacking (docs/binaries.md). */
+export interface BlobConfig {
+  /** An unreferenced chunk, or a pack an upload reserved and never registered, is kept this long after its last touch. */
+  readonly gcGraceMs: number
+  /** A pack whose live bytes fall below this share of its size is repacked. */
+  readonly repackBelow: number
+}
+
+export const BLOB_DEFAULTS: BlobConfig = { gcGraceMs: 24 * 3600 * 1000, repackBelow: 0.5 }
+
+export function blobConfigFromEnv(env: Env): BlobConfig {
+  return {
+    gcGraceMs: parseCount('AMBER_BLOB_GC_GRACE_MS', env.AMBER_BLOB_GC_GRACE_MS) ?? BLOB_DEFAULTS.gcGraceMs,
+    repackBelow: parseShare('AMBER_REPACK_BELOW', env.AMBER_REPACK_BELOW) ?? BLOB_DEFAULTS.repackBelow,
+  }
+}
+
+/** Parses a share between 0 and 1 (inclusive); undefined when unset or empty. */
+function parseShare(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  const value = Number(raw.trim())
+  if (!/^\d*\.?\d+$/.test(raw.trim()) || !(value >= 0 && value <= 1)) throw new ConfigError(`${name} must be a number between 0 and 1, got ${JSON.stringify(raw)}`)
+  return value
+}

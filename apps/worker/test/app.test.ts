@@ -138,3 +138,19 @@ describe('routes', () => {
     })
   })
 })
+
+describe('CORS for the files API', () => {
+  it('lets an allowed origin PUT with If-Match and Range, and read ETag and Content-Range', async () => {
+    const origin = 'http://localhost'
+    const preflight = await app.request(
+      '/api/v1/vaults/v1/files/a.png',
+      { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'if-match, range' } },
+      fakeEnv().env,
+    )
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('Access-Control-Allow-Methods')).toContain('PUT')
+    expect(preflight.headers.get('Access-Control-Allow-Headers')?.split(',').map((h) => h.trim())).toEqual(expect.arrayContaining(['If-Match', 'Range']))
+    const res = await app.request('/api/v1/health', { headers: { Origin: origin } }, fakeEnv().env)
+    expect(res.headers.get('Access-Control-Expose-Headers')?.split(',').map((h) => h.trim())).toEqual(expect.arrayContaining(['ETag', 'Content-Range']))
+  })
+})

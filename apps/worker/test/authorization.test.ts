@@ -2,6 +2,7 @@
 // WebSockets of the real Worker and VaultDO. Each case must be denied with its status and error code,
 // and afterwards vault A's stored state (DO SQLite, R2, registry rows) is byte-for-byte what it was.
 
+import { encodePack } from '@amber/blobs'
 import { AMBER_JWT_AUDIENCE } from '@amber/protocol'
 import { SELF, env } from 'cloudflare:test'
 import { SignJWT } from 'jose'
@@ -10,12 +11,15 @@ import { Registry } from '../src/registry/Registry.ts'
 import { TEST_ORIGIN, callApi, connectInWorkerd, createTestToken, createTestVault, openSocket } from './support/connectInWorkerd.ts'
 import type { TestVault } from './support/connectInWorkerd.ts'
 import { TEST_ADMIN_TOKEN, TEST_JWT_ISSUER, TEST_JWT_SECRET } from './support/testSecrets.ts'
+import { commitVersion, createBinaryEntries, manifestOf, seededChunks, uploadPack } from './support/blobHelpers.ts'
+import type { TestChunk } from './support/blobHelpers.ts'
+import { eventually } from './support/eventually.ts'
 import { snapshotVault } from './support/vaultSnapshot.ts'
 import type { VaultSnapshot } from './support/vaultSnapshot.ts'
 import { VaultTestClient } from './support/VaultTestClient.ts'
 import { createNote } from './support/vaultHelpers.ts'
 
-type Needs = 'admin' | 'owner' | 'viewer'
+type Needs = 'admin' | 'owner' | 'editor' | 'viewer'
 
 interface Endpoint {
   readonly name: string
@@ -23,7 +27,8 @@ interface Endpoint {
   readonly socket: boolean
   readonly method: string
   path(vaultId: string): string
-  readonly body?: unknown
+  /** JSON, or raw bytes (a pack, a manifest, a file's content); made when the request is, after setup. */
+  body?(): unknown
 }
 
 interface Expected {
@@ -50,6 +55,10 @@ const tokens: Record<string, string> = {}
 const tickets: Record<string, string> = {}
 let revokedTokenId: string
 let before: VaultSnapshot
+/** Vault A's binary content, set up before the matrix runs. */
+const seed = { binaryId: '', version: '', chunk: { hash: '', bytes: new Uint8Array(0) } as TestChunk }
+let intruderChunk: TestChunk = seed.chunk
+let intruderManifest: Uint8Array = new Uint8Array(0)
 const logged: string[] = []
 /** Every secret the test handled; none may appear in the server's logs. */
 const secrets = (): string[] => [TEST_ADMIN_TOKEN, vaultA.token, vaultB.token, ...Object.values(tokens), ...Object.values(tickets)]
@@ -57,17 +66,32 @@ const secrets = (): string[] => [TEST_ADMIN_TOKEN, vaultA.token, vaultB.token, .
 const endpoints: Endpoint[] = [
   { name: 'GET vault', needs: 'viewer', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}` },
   { name: 'GET tokens', needs: 'owner', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}/tokens` },
-  { name: 'POST tokens', needs: 'owner', socket: false, method: 'POST', path: (v) => `/api/v1/vaults/${v}/tokens`, body: { role: 'owner', label: 'intruder' } },
+  { name: 'POST tokens', needs: 'owner', socket: false, method: 'POST', path: (v) => `/api/v1/vaults/${v}/tokens`, body: () => ({ role: 'owner', label: 'intruder' }) },
   { name: 'DELETE token', needs: 'owner', socket: false, method: 'DELETE', path: (v) => `/api/v1/vaults/${v}/tokens/${vaultA.tokenId}` },
   { name: 'GET devices', needs: 'owner', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}/devices` },
   { name: 'POST tickets', needs: 'viewer', socket: false, method: 'POST', path: (v) => `/api/v1/vaults/${v}/tickets` },
-  { name: 'POST vaults', needs: 'admin', socket: false, method: 'POST', path: () => '/api/v1/vaults', body: { name: 'intruder' } },
+  { name: 'POST vaults', needs: 'admin', socket: false, method: 'POST', path: () => '/api/v1/vaults', body: () => ({ name: 'intruder' }) },
   { name: 'vault socket', needs: 'viewer', socket: true, method: 'GET', path: (v) => `/api/v1/vaults/${v}/sync` },
   { name: 'y socket', needs: 'viewer', socket: true, method: 'GET', path: (v) => `/api/v1/vaults/${v}/y/Notes%2FSeed.md` },
+  // Binaries (docs/binaries.md). Every body is valid, so a request that got through would change what vault A stores.
+  { name: 'POST chunks/missing', needs: 'editor', socket: false, method: 'POST', path: (v) => `/api/v1/vaults/${v}/chunks/missing`, body: () => ({ hashes: [seed.chunk.hash] }) },
+  { name: 'POST packs', needs: 'editor', socket: false, method: 'POST', path: (v) => `/api/v1/vaults/${v}/packs`, body: () => encodePack([intruderChunk]) },
+  { name: 'POST chunks/fetch', needs: 'viewer', socket: false, method: 'POST', path: (v) => `/api/v1/vaults/${v}/chunks/fetch`, body: () => ({ hashes: [seed.chunk.hash] }) },
+  { name: 'GET chunk', needs: 'viewer', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}/chunks/${seed.chunk.hash}` },
+  { name: 'POST version', needs: 'editor', socket: false, method: 'POST', path: (v) => `/api/v1/vaults/${v}/binaries/${seed.binaryId}/versions`, body: () => intruderManifest },
+  { name: 'GET versions', needs: 'viewer', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}/binaries/${seed.binaryId}/versions` },
+  { name: 'GET manifest', needs: 'viewer', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}/manifests/${seed.version}` },
+  { name: 'GET usage', needs: 'owner', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}/usage` },
+  { name: 'GET file (note)', needs: 'viewer', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}/files/Notes/Seed.md` },
+  { name: 'GET file (binary)', needs: 'viewer', socket: false, method: 'GET', path: (v) => `/api/v1/vaults/${v}/files/Bilder/seed.png` },
+  { name: 'PUT file (note)', needs: 'editor', socket: false, method: 'PUT', path: (v) => `/api/v1/vaults/${v}/files/Notes/Seed.md`, body: () => new TextEncoder().encode('overwritten') },
+  { name: 'PUT file (binary)', needs: 'editor', socket: false, method: 'PUT', path: (v) => `/api/v1/vaults/${v}/files/Bilder/seed.png`, body: () => intruderChunk.bytes },
+  { name: 'DELETE file', needs: 'editor', socket: false, method: 'DELETE', path: (v) => `/api/v1/vaults/${v}/files/Notes/Seed.md` },
 ]
 
+const RANK: Record<Needs, number> = { viewer: 0, editor: 1, owner: 2, admin: 3 }
 /** A member of the wrong role: allowed where its role suffices, 403 elsewhere (the admin route included). */
-const byRole = (endpoint: Endpoint) => (endpoint.needs === 'viewer' ? undefined : FORBIDDEN)
+const byRole = (role: 'viewer' | 'editor') => (endpoint: Endpoint) => (RANK[role] >= RANK[endpoint.needs] ? undefined : FORBIDDEN)
 /** Another vault's credential: vault A does not exist for it; the admin route is just not allowed. */
 const otherVault = (endpoint: Endpoint) => (endpoint.needs === 'admin' ? FORBIDDEN : NOT_FOUND)
 
@@ -83,12 +107,12 @@ const headerCases: HeaderCase[] = [
   { name: 'revoked owner token', header: () => `Bearer ${tokens.revoked}`, expect: () => INVALID },
   { name: 'modified admin secret', header: () => `Bearer ${flipLast(TEST_ADMIN_TOKEN)}`, expect: () => INVALID },
   { name: "vault B's owner token", header: () => `Bearer ${vaultB.token}`, expect: otherVault },
-  { name: 'viewer token of A', header: () => `Bearer ${tokens.viewer}`, expect: byRole },
-  { name: 'editor token of A', header: () => `Bearer ${tokens.editor}`, expect: byRole },
+  { name: 'viewer token of A', header: () => `Bearer ${tokens.viewer}`, expect: byRole('viewer') },
+  { name: 'editor token of A', header: () => `Bearer ${tokens.editor}`, expect: byRole('editor') },
   { name: 'JWT with a wrong signature', header: () => `Bearer ${tokens.jwtForged}`, expect: () => INVALID },
   { name: 'expired JWT', header: () => `Bearer ${tokens.jwtExpired}`, expect: () => INVALID },
   { name: 'JWT for vault B', header: () => `Bearer ${tokens.jwtVaultB}`, expect: otherVault },
-  { name: 'JWT of a viewer of A', header: () => `Bearer ${tokens.jwtViewer}`, expect: byRole },
+  { name: 'JWT of a viewer of A', header: () => `Bearer ${tokens.jwtViewer}`, expect: byRole('viewer') },
 ]
 
 const socketEndpoints = endpoints.filter((e) => e.socket)
@@ -114,8 +138,11 @@ function flipLast(secret: string): string {
 async function request(endpoint: Endpoint, headers: Record<string, string>, query = ''): Promise<Response> {
   const url = `${TEST_ORIGIN}${endpoint.path(vaultA.vaultId)}${query === '' ? '' : `?${query}`}`
   if (endpoint.socket) headers = { ...headers, Upgrade: 'websocket' }
-  if (endpoint.body !== undefined) headers = { ...headers, 'Content-Type': 'application/json' }
-  return SELF.fetch(url, { method: endpoint.method, headers, body: endpoint.body === undefined ? undefined : JSON.stringify(endpoint.body) })
+  const value = endpoint.body?.()
+  const raw = value instanceof Uint8Array
+  if (value !== undefined && !raw) headers = { ...headers, 'Content-Type': 'application/json' }
+  const body = value === undefined ? undefined : raw ? value : JSON.stringify(value)
+  return SELF.fetch(url, { method: endpoint.method, headers, body })
 }
 
 async function expectDenied(res: Response, expected: Expected): Promise<void> {
@@ -172,8 +199,18 @@ beforeAll(async () => {
   const id = createNote(editor, 'Notes/Seed.md')
   editor.doc(id).getText('content').insert(0, 'the seed note')
   await editor.whenAllAcked()
+  // A binary with a committed version, and a chunk no request may reach.
+  seed.binaryId = (await createBinaryEntries(vaultA, 'Bilder/seed.png'))[0]!
+  seed.chunk = (await seededChunks(77, 5000))[0]!
+  intruderChunk = (await seededChunks(78, 3000))[0]!
+  expect((await uploadPack(vaultA, [seed.chunk])).status).toBe(201)
+  const manifest = await manifestOf([seed.chunk], 1_000, 'seed-device')
+  seed.version = manifest.version
+  expect((await commitVersion(vaultA, seed.binaryId, manifest.bytes)).status).toBe(201)
+  intruderManifest = (await manifestOf([seed.chunk], 2_000, 'intruder')).bytes
   ws.close(1000, 'seeded')
   await waitForDeviceReport(vaultA.vaultId, 'seed-device', false)
+  await waitForUsageReport(vaultA.vaultId)
   // A ticket used once, so the matrix can try it again.
   tickets.used = (await callApi<{ ticket: string }>('POST', `/api/v1/vaults/${vaultA.vaultId}/tickets`, vaultA.token)).ticket
   const once = await SELF.fetch(`${TEST_ORIGIN}/api/v1/vaults/${vaultA.vaultId}/sync?ticket=${tickets.used}`, { headers: { Upgrade: 'websocket' } })
@@ -185,12 +222,19 @@ beforeAll(async () => {
 
 /** The DO reports devices to D1 in the background; wait for the report of this (dis)connection. */
 async function waitForDeviceReport(vaultId: string, deviceId: string, connected: boolean): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  await eventually(async () => {
     const row = await env.DB.prepare('SELECT connected FROM devices WHERE vault_id = ? AND device_id = ?').bind(vaultId, deviceId).first<{ connected: number }>()
-    if (row !== null && row.connected === (connected ? 1 : 0)) return
-    await scheduler.wait(25)
-  }
-  throw new Error(`no device report for ${deviceId}`)
+    return row !== null && row.connected === (connected ? 1 : 0)
+  }, `the device report of ${deviceId}`)
+}
+
+/** Uploads and commits report the vault's binary bytes to D1 in the background; wait for the last report. */
+async function waitForUsageReport(vaultId: string): Promise<void> {
+  const { packBytes, manifestBytes } = await callApi<{ packBytes: number; manifestBytes: number }>('GET', `/api/v1/vaults/${vaultId}/usage`, vaultA.token)
+  await eventually(async () => {
+    const row = await env.DB.prepare('SELECT binary_bytes FROM vaults WHERE id = ?').bind(vaultId).first<{ binary_bytes: number }>()
+    return row?.binary_bytes === packBytes + manifestBytes
+  }, 'the usage report')
 }
 
 afterAll(() => {

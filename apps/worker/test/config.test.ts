@@ -1,7 +1,8 @@
 // The Worker's vars → Partial<RoomConfig>: set vars are parsed, unset ones left to the core, bad ones refused.
 
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseRoomConfig, roomConfigFromEnv } from '../src/config.ts'
+import { BLOB_DEFAULTS, ConfigError, blobConfigFromEnv, parseRoomConfig, roomConfigFromEnv } from '../src/config.ts'
+import type { Env } from '../src/Env.ts'
 import { env } from 'cloudflare:test'
 
 describe('parseRoomConfig', () => {
@@ -63,5 +64,22 @@ describe('parseRoomConfig', () => {
         'unloadIdleMs',
       ].sort(),
     )
+  })
+})
+
+describe('blobConfigFromEnv', () => {
+  const withVars = (vars: Partial<Env>) => ({ ...env, AMBER_BLOB_GC_GRACE_MS: undefined, AMBER_REPACK_BELOW: undefined, ...vars }) as Env
+
+  it('reads the GC grace and repack share, with defaults for unset vars', () => {
+    expect(blobConfigFromEnv(withVars({}))).toEqual(BLOB_DEFAULTS)
+    expect(blobConfigFromEnv(withVars({ AMBER_BLOB_GC_GRACE_MS: '1000', AMBER_REPACK_BELOW: '0.25' }))).toEqual({ gcGraceMs: 1000, repackBelow: 0.25 })
+    expect(blobConfigFromEnv(env)).toEqual(BLOB_DEFAULTS)
+  })
+
+  it('refuses a grace that is no count and a share outside 0..1', () => {
+    expect(() => blobConfigFromEnv(withVars({ AMBER_BLOB_GC_GRACE_MS: '1h' }))).toThrow(ConfigError)
+    for (const share of ['1.5', '-0.1', 'half', '0.5.1']) {
+      expect(() => blobConfigFromEnv(withVars({ AMBER_REPACK_BELOW: share })), share).toThrow(ConfigError)
+    }
   })
 })

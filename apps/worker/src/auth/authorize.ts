@@ -38,6 +38,11 @@ export async function requireVaultRole(c: Context<AppEnv>, vaultId: string, need
   return checkGrant(c, vaultId, needed, await requirePrincipal(c))
 }
 
+/** The caller's grant on the route's `:vaultId` with at least the `needed` role. */
+export function requireRouteVaultRole(c: Context<AppEnv>, needed: VaultRole): Promise<Grant> {
+  return requireVaultRole(c, c.req.param('vaultId') ?? '', needed)
+}
+
 /**
  * The grant for a WebSocket upgrade: a single-use `?ticket=` (browsers, stock y-websocket providers)
  * or the Authorization header. A long-lived credential in the URL is refused outright.

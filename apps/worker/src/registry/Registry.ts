@@ -9,6 +9,14 @@ export interface VaultRow {
   readonly name: string
   readonly createdAt: number
   readonly storedBytes: number
+  readonly binaryBytes: number
+}
+
+/** What a vault stores, as its Durable Object reports it: note bytes (update log) and binary bytes (packs, manifests). */
+export interface VaultUsage {
+  /** Unknown while the vault's room is not open (a binary upload does not open it): the last report stands. */
+  readonly storedBytes: number | undefined
+  readonly binaryBytes: number
 }
 
 /** What a valid credential grants on one vault. */
@@ -62,10 +70,12 @@ export class Registry {
 
   async getVault(vaultId: string): Promise<VaultRow | undefined> {
     const row = await this.db
-      .prepare('SELECT id, name, created_at, stored_bytes FROM vaults WHERE id = ?')
+      .prepare('SELECT id, name, created_at, stored_bytes, binary_bytes FROM vaults WHERE id = ?')
       .bind(vaultId)
-      .first<{ id: string; name: string; created_at: number; stored_bytes: number }>()
-    return row === null ? undefined : { vaultId: row.id, name: row.name, createdAt: row.created_at, storedBytes: row.stored_bytes }
+      .first<{ id: string; name: string; created_at: number; stored_bytes: number; binary_bytes: number }>()
+    return row === null
+      ? undefined
+      : { vaultId: row.id, name: row.name, createdAt: row.created_at, storedBytes: row.stored_bytes, binaryBytes: row.binary_bytes }
   }
 
   async createToken(vaultId: string, role: VaultRole, label: string, expiresAt: number | null): Promise<{ tokenId: string; token: string }> {
@@ -142,7 +152,7 @@ export class Registry {
   }
 
   /** Records what a vault's Durable Object saw of a device (Hello, disconnect) and the vault's stored bytes. */
-  async reportDevice(report: DeviceReport, storedBytes: number): Promise<void> {
+  async reportDevice(report: DeviceReport, usage: VaultUsage): Promise<void> {
     await this.db.batch([
       this.db
         .prepare(
@@ -151,8 +161,19 @@ export class Registry {
             'ON CONFLICT (vault_id, device_id) DO UPDATE SET credential_id = ?3, role = ?4, last_seen_at = ?5, connected = ?6, acked_seq = ?7, head_seq = ?8',
         )
         .bind(report.vaultId, report.deviceId, report.credentialId, report.role, report.at, report.connected ? 1 : 0, report.ackedSeq, report.headSeq),
-      this.db.prepare('UPDATE vaults SET stored_bytes = ?, usage_reported_at = ? WHERE id = ?').bind(storedBytes, report.at, report.vaultId),
+      this.#usageStatement(report.vaultId, usage, report.at),
     ])
+  }
+
+  /** Records the vault's stored bytes alone (after a binary commit or GC). */
+  async reportUsage(vaultId: string, usage: VaultUsage): Promise<void> {
+    await this.#usageStatement(vaultId, usage, this.now()).run()
+  }
+
+  #usageStatement(vaultId: string, usage: VaultUsage, at: number): D1PreparedStatement {
+    return this.db
+      .prepare('UPDATE vaults SET stored_bytes = COALESCE(?, stored_bytes), binary_bytes = ?, usage_reported_at = ? WHERE id = ?')
+      .bind(usage.storedBytes ?? null, usage.binaryBytes, at, vaultId)
   }
 
   async listDevices(vaultId: string): Promise<DeviceInfo[]> {

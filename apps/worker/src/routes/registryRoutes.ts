@@ -1,14 +1,13 @@
 // The registry API: vaults, tokens, devices and tickets (JSON in and out, validated with zod).
 
-import { zValidator } from '@hono/zod-validator'
 import { VaultRole } from '@amber/protocol'
 import { Hono } from 'hono'
-import type { ValidationTargets } from 'hono'
 import { z } from 'zod'
 import { ApiError, ApiErrorCode } from '../ApiError.ts'
 import type { AppEnv } from '../appEnv.ts'
 import { requireAdmin, requireVaultRole } from '../auth/authorize.ts'
 import type { VaultDO } from '../VaultDO.ts'
+import { validate } from './validate.ts'
 
 /** Longest token lifetime a caller may ask for: ten years, in seconds. */
 const MAX_EXPIRES_IN_S = 10 * 365 * 24 * 3600
@@ -20,17 +19,6 @@ const createTokenBody = z.strictObject({
   /** Seconds from now; omitted for a token that does not expire. */
   expiresIn: z.number().int().positive().max(MAX_EXPIRES_IN_S).optional(),
 })
-
-/** zod validation whose failures render in the API's one error shape. */
-function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {
-  return zValidator(target, schema, (result) => {
-    if (!result.success) {
-      const issue = result.error.issues[0]
-      const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
-      throw new ApiError(400, ApiErrorCode.InvalidRequest, `${where}${issue?.message ?? 'invalid request'}`)
-    }
-  })
-}
 
 export const registryRoutes = new Hono<AppEnv>()
 

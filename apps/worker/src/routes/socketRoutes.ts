@@ -8,6 +8,7 @@ import { ApiError, ApiErrorCode } from '../ApiError.ts'
 import type { AppEnv } from '../appEnv.ts'
 import { VAULT_ID, requireSocketGrant } from '../auth/authorize.ts'
 import { parseNotePath } from '../parseNotePath.ts'
+import { vaultStub } from '../vaultStub.ts'
 import { createVaultUpgrade } from '../vaultUpgrade.ts'
 
 const Y_ROUTE = /^\/api\/v1\/vaults\/[^/]+\/y\/(.+)$/
@@ -33,6 +34,5 @@ async function forwardToVault(c: Context<AppEnv>, route: ConnectRoute): Promise<
   }
   const grant = await requireSocketGrant(c, vaultId)
   const access = grant.expiresAt === null ? { role: grant.role, tokenId: grant.credentialId } : { role: grant.role, tokenId: grant.credentialId, expiresAt: grant.expiresAt }
-  const stub = c.env.VAULT.get(c.env.VAULT.idFromName(vaultId))
-  return stub.fetch(createVaultUpgrade(c.req.raw, { vaultId, route, access }))
+  return vaultStub(c.env, vaultId).fetch(createVaultUpgrade(c.req.raw, { vaultId, route, access }))
 }

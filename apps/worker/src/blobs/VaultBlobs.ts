@@ -1,0 +1,203 @@
+// The Durable Object's side of binaries (docs/binaries.md): the chunk index, pack reservations,
+// commits and head decisions. The Worker does the data plane (hashing, pack bodies); this class only
+// decides, so every decision about one vault happens in one place, in order.
+
+import { ManifestError, decideHead, decodeManifest, distinctChunks, versionIdOf } from '@amber/blobs'
+import type { CommitAnswer, HeadRecord, Manifest, VersionInfo } from '@amber/blobs'
+import { EntryKind, isTreeError } from '@amber/core'
+import type { FileId, RoomLogger } from '@amber/core'
+import type { BlobConfig } from '../config.ts'
+import type { BinaryRoom } from './BinaryRoom.ts'
+import type { BlobCounts, BlobIndex, ChunkLocation } from './BlobIndex.ts'
+import { blobKeys, createPackId } from './blobKeys.ts'
+import { collectGarbage } from './collectGarbage.ts'
+
+/** Which file a commit is for: by id (the chunk API, with the writer's base) or by path (PUT files). */
+export type CommitTarget =
+  | { readonly fileId: string; readonly base?: string }
+  /** `ifMatch`: the head's sha256 the writer saw; the commit succeeds that head. */
+  | { readonly path: string; readonly ifMatch?: string }
+
+export type CommitOutcome =
+  | { readonly kind: 'committed'; readonly fileId: string; readonly created: boolean; readonly answer: CommitAnswer }
+  | { readonly kind: 'missing-chunks'; readonly missing: string[] }
+  | { readonly kind: 'bad-manifest'; readonly message: string }
+  | { readonly kind: 'file-not-found' }
+  | { readonly kind: 'not-a-binary' }
+  | { readonly kind: 'precondition-failed' }
+
+export interface VaultBlobsOptions {
+  readonly vaultId: string
+  readonly index: BlobIndex
+  readonly bucket: R2Bucket
+  readonly config: BlobConfig
+  readonly logger: RoomLogger
+  readonly now?: () => number
+  /** Asks the host's alarm for a wake (the room's scheduler). */
+  readonly wakeAt: (at: number) => void
+  /** Stored bytes changed: the host reports usage. */
+  readonly onUsageChanged: () => void
+}
+
+/** After a maintenance run that could not finish (a corrupt pack, R2 down), wait this long before trying again. */
+const MAINTENANCE_RETRY_MS = 10 * 60_000
+
+export class VaultBlobs {
+  readonly #options: VaultBlobsOptions
+  readonly #index: BlobIndex
+  readonly #now: () => number
+  /** Commits run one at a time: a head decision must see the head the previous commit wrote. */
+  #commits: Promise<unknown> = Promise.resolve()
+  /** Maintenance does not run again before this (in memory: a wake only costs one extra attempt). */
+  #maintenanceNotBefore = 0
+
+  constructor(options: VaultBlobsOptions) {
+    this.#options = options
+    this.#index = options.index
+    this.#now = options.now ?? Date.now
+  }
+
+  missing(hashes: readonly string[]): string[] {
+    return this.#index.missing(hashes, this.#now())
+  }
+
+  locate(hashes: readonly string[]): { found: ChunkLocation[]; missing: string[] } {
+    return this.#index.locate(hashes)
+  }
+
+  /** Reserves a pack id before its object is written, so GC can find an upload that died mid-put. */
+  reservePack(bytes: number): string {
+    const packId = createPackId()
+    this.#index.reservePack(packId, bytes, this.#now())
+    this.#scheduleMaintenance()
+    return packId
+  }
+
+  /** Indexes a stored pack; undefined when its reservation expired (GC removed it), so the caller deletes the object. */
+  registerPack(packId: string, entries: readonly Omit<ChunkLocation, 'packId'>[]): { stored: number; duplicates: number } | undefined {
+    const result = this.#index.registerPack(packId, entries, this.#now())
+    if (result !== undefined) {
+      this.#scheduleMaintenance()
+      this.#options.onUsageChanged()
+    }
+    return result
+  }
+
+  versions(fileId: string): VersionInfo[] {
+    return this.#index.versions(fileId)
+  }
+
+  counts(): BlobCounts {
+    return this.#index.counts()
+  }
+
+  commit(room: BinaryRoom, target: CommitTarget, manifestBytes: Uint8Array): Promise<CommitOutcome> {
+    const run = this.#commits.then(() => this.#commit(room, target, manifestBytes))
+    this.#commits = run.catch(() => undefined) // a failed commit answers its caller; the next one still runs
+    return run
+  }
+
+  async #commit(room: BinaryRoom, target: CommitTarget, manifestBytes: Uint8Array): Promise<CommitOutcome> {
+    let manifest
+    try {
+      manifest = decodeManifest(manifestBytes)
+    } catch (error) {
+      if (error instanceof ManifestError) return { kind: 'bad-manifest', message: error.message }
+      throw error
+    }
+    const version = await versionIdOf(manifestBytes)
+    const file = this.#resolveTarget(room, target)
+    if ('kind' in file) return file
+    const chunks = distinctChunks(manifest)
+    // Touched now, so GC spares them while the manifest is written; checked again below, without a pause.
+    const missing = this.#index.missing(chunks, this.#now())
+    if (missing.length > 0) return { kind: 'missing-chunks', missing }
+    const wrong = this.#wrongLength(manifest)
+    if (wrong !== undefined) return { kind: 'bad-manifest', message: wrong }
+    const { bucket, vaultId } = this.#options
+    if (!this.#index.hasManifest(version)) {
+      await bucket.put(blobKeys.manifest(vaultId, version), manifestBytes)
+      this.#index.countR2Write()
+    }
+    const fileId = file.fileId ?? (await ensureBinary(room, file.path))
+    if (fileId === undefined) return { kind: 'not-a-binary' }
+    // From here to the head decision nothing awaits: GC cannot drop a chunk between the check and the references.
+    const now = this.#now()
+    const stillMissing = this.#index.missing(chunks, now)
+    if (stillMissing.length > 0) return { kind: 'missing-chunks', missing: stillMissing }
+    const summary = { version, sha256: manifest.sha256, size: manifest.size, mtime: manifest.mtime, device: manifest.device }
+    const row = { ...summary, fileId, committedAt: now, manifestBytes: manifestBytes.length, ...(file.base === undefined ? {} : { base: file.base }) }
+    const added = this.#index.insertVersion(row, chunks)
+    const decision = decideHead(room.getHead(fileId), summary, file.base, now)
+    if (decision.changed) await room.setHead(fileId, decision.head)
+    if (added) this.#options.onUsageChanged()
+    return { kind: 'committed', fileId, created: file.fileId === undefined, answer: { version, head: decision.head, won: decision.won } }
+  }
+
+  /** Why the manifest's chunk lengths disagree with the stored chunks, if they do: its size would lie. */
+  #wrongLength(manifest: Manifest): string | undefined {
+    const stored = new Map(this.#index.locate(distinctChunks(manifest)).found.map(({ hash, length }) => [hash, length]))
+    for (const [hash, length] of manifest.chunks) {
+      if (stored.get(hash) !== length) return `chunk ${hash} is ${stored.get(hash)} bytes, not ${length}`
+    }
+    return undefined
+  }
+
+  /** The file a commit goes to, or why it cannot: by id it must be a live binary; by path it may be new. */
+  #resolveTarget(room: BinaryRoom, target: CommitTarget): { fileId?: FileId; path: string; base?: string } | Exclude<CommitOutcome, { kind: 'committed' }> {
+    if ('fileId' in target) {
+      const entry = room.entry(target.fileId as FileId)
+      if (entry === undefined || entry.deleted !== undefined) return { kind: 'file-not-found' }
+      if (entry.kind !== EntryKind.Binary) return { kind: 'not-a-binary' }
+      return { fileId: entry.id, path: entry.path, ...(target.base === undefined ? {} : { base: target.base }) }
+    }
+    const entry = room.entryAt(target.path)
+    if (entry === undefined) return target.ifMatch === undefined ? { path: target.path } : { kind: 'precondition-failed' }
+    if (entry.kind !== EntryKind.Binary) return { kind: 'not-a-binary' }
+    const head: HeadRecord | undefined = room.getHead(entry.id)
+    if (target.ifMatch !== undefined && head?.sha256 !== target.ifMatch) return { kind: 'precondition-failed' }
+    // A write through the files API replaces what is there: it succeeds the current head.
+    return { fileId: entry.id, path: entry.path, ...(head === undefined ? {} : { base: head.version }) }
+  }
+
+  // ---- maintenance ----------------------------------------------------------------------------------
+
+  maintenanceDue(): boolean {
+    const now = this.#now()
+    const { gcGraceMs, repackBelow } = this.#options.config
+    const at = this.#index.nextMaintenanceAt(gcGraceMs, repackBelow, now)
+    return at !== undefined && at <= now && now >= this.#maintenanceNotBefore
+  }
+
+  /** GC and repacking (called from the alarm when due); asks for the next wake itself. */
+  async runMaintenance(): Promise<void> {
+    const { vaultId, bucket, config, logger } = this.#options
+    const now = this.#now()
+    let complete = false
+    try {
+      complete = await collectGarbage({ vaultId, bucket, index: this.#index, config, logger, now })
+    } catch (error) {
+      // R2 failing, say: what is left is found again by the next run (see collectGarbage).
+      logger.error('blob maintenance failed', { vaultId, error: String(error) })
+    }
+    if (!complete) this.#maintenanceNotBefore = now + MAINTENANCE_RETRY_MS
+    this.#options.onUsageChanged()
+    this.#scheduleMaintenance()
+  }
+
+  #scheduleMaintenance(): void {
+    const { gcGraceMs, repackBelow } = this.#options.config
+    const at = this.#index.nextMaintenanceAt(gcGraceMs, repackBelow, this.#now())
+    if (at !== undefined) this.#options.wakeAt(Math.max(at, this.#maintenanceNotBefore))
+  }
+}
+
+/** The binary at `path`, created when the path is free; undefined when a note or folder took it meanwhile. */
+async function ensureBinary(room: BinaryRoom, path: string): Promise<FileId | undefined> {
+  try {
+    return await room.ensureBinaryEntry(path)
+  } catch (error) {
+    if (isTreeError(error)) return undefined
+    throw error
+  }
+}
