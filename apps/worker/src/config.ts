@@ -21,6 +21,7 @@ export const ROOM_CONFIG_VARS = {
   AMBER_QUOTA_BYTES: 'quotaBytes',
   AMBER_MESSAGE_RATE: 'messageRatePerSecond',
   AMBER_MESSAGE_BURST: 'messageBurst',
+  AMBER_SERVED_BASE_TTL_MS: 'servedBaseTtlMs',
 } as const satisfies Record<string, keyof RoomConfig>
 
 export type RoomConfigVar = keyof typeof ROOM_CONFIG_VARS

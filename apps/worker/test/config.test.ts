@@ -62,6 +62,7 @@ describe('parseRoomConfig', () => {
         'messageRatePerSecond',
         'messageBurst',
         'unloadIdleMs',
+        'servedBaseTtlMs',
       ].sort(),
     )
   })
