@@ -1,10 +1,17 @@
-// A connected vault, as an app embeds it: the tree, open notes with presence, honest sync status and
-// catch-up progress, offline-first persistence through a LocalStore, and the lineage guard's rescue of
-// local edits when the server's copy of the vault was replaced.
+// A connected vault, as an app embeds it: the tree, open notes with presence, binary files, honest sync
+// status and catch-up progress, offline-first persistence through a LocalStore, and the lineage guard's
+// rescue of local edits when the server's copy of the vault was replaced.
 
-import { TREE_DOC_ID } from '@amber/protocol'
+import type { HeadRecord, VersionInfo } from '@amber/blobs'
+import { HEADS_DOC_ID, TREE_DOC_ID } from '@amber/protocol'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
+import { BinaryFiles } from './binary/BinaryFiles.ts'
+import type { ReadFileOptions, WriteFileOptions, WriteResult } from './binary/BinaryFiles.ts'
+import type { BlobHttp } from './binary/BlobHttp.ts'
+import { blobSource, bytesSource } from './binary/ByteSource.ts'
+import { HeadsView } from './binary/HeadsView.ts'
+import type { RetryPolicy } from './binary/retry.ts'
 import { Emitter } from './Emitter.ts'
 import { NoteHandle } from './NoteHandle.ts'
 import type { NoteHost } from './NoteHandle.ts'
@@ -50,6 +57,25 @@ export interface LineageChangedEvent {
   readonly copies: readonly TreeEntry[]
 }
 
+/** Payload of the `binaryConflict` event: two devices wrote one binary concurrently and one version lost. */
+export interface BinaryConflictEvent {
+  /** The file's path now (its last path when it was deleted). */
+  readonly path: string
+  readonly fileId: string
+  /** The head that won, which names the loser as `conflict`. */
+  readonly head: HeadRecord
+  /** The version that lost: kept, listed by `fileVersions`, readable with `readFile(path, { version })`. */
+  readonly lost: { readonly version: string; readonly device: string; readonly mtime: number }
+}
+
+/** Payload of the `head` event. */
+export interface HeadEvent {
+  /** The file's path now (its last path when it was deleted). */
+  readonly path: string
+  readonly fileId: string
+  readonly head: HeadRecord
+}
+
 /** Events of a {@link Vault}. */
 export interface VaultEvents {
   /** `offline` → `connecting` → `syncing` → `synced` (and back to `syncing` on every local edit until its ack). */
@@ -62,6 +88,13 @@ export interface VaultEvents {
   fatal: (error: VaultError) => void
   /** The server's vault was restored or re-created; local state was replaced by the server's. */
   lineageChanged: (event: LineageChangedEvent) => void
+  /**
+   * Concurrent writes of one binary: this device's commit lost, or a head naming a loser arrived (once
+   * per lost version). Newest mtime wins; the loser stays readable as a version.
+   */
+  binaryConflict: (event: BinaryConflictEvent) => void
+  /** A binary's head changed on the server (a new version, a decided conflict): time to read it again. */
+  head: (event: HeadEvent) => void
 }
 
 /** Options of {@link Vault.open}. */
@@ -86,6 +119,10 @@ export interface VaultParts {
   /** The vault sets `report`: where the writer's commit failures go. */
   readonly storeErrors: { report?: (error: unknown) => void }
   readonly now: () => number
+  /** The binary HTTP API, and how its transfers retry. */
+  readonly http: BlobHttp
+  readonly retry: RetryPolicy
+  readonly random: () => number
 }
 
 interface OpenNote {
@@ -121,6 +158,8 @@ export class Vault {
   readonly #loaded = new Set<string>()
   readonly #releaseLater = new Set<FileId>()
   readonly #cleanup: Array<() => void> = []
+  readonly #heads: HeadsView
+  readonly #binaries: BinaryFiles
   #caughtUp = false
   #closed = false
 
@@ -158,6 +197,24 @@ export class Vault {
       client.on('settled', () => this.#releaseSettled()),
     )
     parts.storeErrors.report = (error) => this.#events.emit('error', storeError(error))
+    // Created now, so a lazy vault's Hello names the tree and the heads documents, in this order: the
+    // server answers in Hello order, and a head is only useful once the tree has its path.
+    client.doc(TREE_DOC_ID)
+    this.#heads = new HeadsView(() => client.doc(HEADS_DOC_ID), {
+      head: (fileId, head) => this.#events.emit('head', { path: this.#pathOf(fileId), fileId, head }),
+      conflict: (fileId, head) => this.#onBinaryConflict(fileId, head),
+    })
+    this.#binaries = new BinaryFiles({
+      http: parts.http,
+      tree: this.tree,
+      heads: this.#heads,
+      store: parts.store,
+      deviceId: parts.deviceId,
+      retry: parts.retry,
+      random: parts.random,
+      treeSynced: () => client.whenDocSynced(TREE_DOC_ID),
+      reportError: (error) => this.#events.emit('error', storeError(error)),
+    })
     this.#listenToPage()
   }
 
@@ -256,6 +313,83 @@ export class Vault {
     return handle
   }
 
+  // ---- binary files ---------------------------------------------------------------------------------
+
+  /**
+   * Writes `data` as a new version of the binary file at `path` (the entry and missing folders are
+   * created). Only chunks the server lacks are uploaded, so a small edit of a large file sends a few
+   * chunks; transient failures are retried from where they stopped. The version's base is the head this
+   * device knew: a write made without seeing another device's version is concurrent with it, and the
+   * later mtime wins (`won: false` and a `binaryConflict` event when this one lost). Needs the network.
+   * @example
+   * const { version, won } = await vault.writeFile('Photos/cat.jpg', new Uint8Array(await file.arrayBuffer()), {
+   *   onProgress: ({ phase, bytesDone, bytesTotal }) => console.log(phase, bytesDone, bytesTotal),
+   * })
+   */
+  async writeFile(path: string, data: Uint8Array | Blob, options: WriteFileOptions = {}): Promise<WriteResult> {
+    this.#checkOpen()
+    const source = data instanceof Uint8Array ? bytesSource(data) : blobSource(data)
+    const lastModified = typeof File !== 'undefined' && data instanceof File ? data.lastModified : undefined
+    return this.#binaries.write(path, source, { ...options, mtime: options.mtime ?? lastModified ?? this.#parts.now() })
+  }
+
+  /**
+   * The bytes of the binary file at `path`: its head, or `options.version`. Every chunk is checked
+   * against its SHA-256 (a corrupted one is fetched again) and the whole file against the manifest
+   * before anything is returned. A head read is kept in the store's binary cache, when it has one, and
+   * served from there while it is still the head (offline too).
+   * @example
+   * const bytes = await vault.readFile('Photos/cat.jpg')
+   * const older = await vault.readFile('Photos/cat.jpg', { version: (await vault.fileVersions('Photos/cat.jpg'))[1]!.version })
+   */
+  async readFile(path: string, options: ReadFileOptions = {}): Promise<Uint8Array> {
+    this.#checkOpen()
+    return this.#binaries.read(path, options)
+  }
+
+  /**
+   * Every version of the binary file at `path`, newest commit first (superseded and losing ones too).
+   * @example
+   * for (const { version, mtime, device } of await vault.fileVersions('Photos/cat.jpg')) console.log(version, mtime, device)
+   */
+  async fileVersions(path: string): Promise<VersionInfo[]> {
+    this.#checkOpen()
+    return this.#binaries.versions(path)
+  }
+
+  /**
+   * The head of the binary file at `path` as this device knows it (from the server's `heads` document,
+   * kept offline), or undefined when it has none.
+   * @example
+   * const head = vault.head('Photos/cat.jpg')
+   * if (head?.conflict) console.log(`a concurrent version by ${head.conflict.device} lost`)
+   */
+  head(path: string): HeadRecord | undefined {
+    return this.#binaries.head(path)
+  }
+
+  /** @internal The binary transfers, for `@amber/client/node`. */
+  get binaries(): BinaryFiles {
+    this.#checkOpen()
+    return this.#binaries
+  }
+
+  #onBinaryConflict(fileId: string, head: HeadRecord): void {
+    const lost = head.conflict
+    if (!lost) return
+    this.#events.emit('binaryConflict', {
+      path: this.#pathOf(fileId),
+      fileId,
+      head,
+      lost: { version: lost.version, device: lost.device, mtime: lost.mtime },
+    })
+  }
+
+  /** A file's path, live or deleted ('' when the tree does not know it). */
+  #pathOf(fileId: string): string {
+    return getEntry(this.#client.doc(TREE_DOC_ID), fileId as FileId)?.path ?? ''
+  }
+
   /** Closes the socket and stays offline (edits are kept and persisted) until {@link Vault.connect}. */
   disconnect(): void {
     this.#checkOpen()
@@ -303,6 +437,7 @@ export class Vault {
     this.#client.cancelWaiters(closedError())
     for (const off of this.#cleanup.splice(0)) off()
     this.tree.dispose()
+    this.#heads.dispose()
     try {
       await this.#parts.writer.flush()
     } finally {
@@ -441,6 +576,7 @@ export class Vault {
       for (const handle of note.handles) handle.emitReset()
     }
     this.tree.replaced()
+    this.#heads.replaced()
     const copies: TreeEntry[] = []
     if (this.#parts.rescue === 'copy') {
       for (const note of rescued) {

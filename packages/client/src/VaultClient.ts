@@ -8,6 +8,7 @@ import {
   DocChannel,
   ErrorCode,
   FATAL_CLOSE_CODE,
+  HEADS_DOC_ID,
   MessageType,
   PROTOCOL_VERSIONS,
   SyncStep,
@@ -135,6 +136,11 @@ export const LOAD_ORIGIN = Symbol('amber-load')
 
 const EMPTY_CURSOR: VaultCursor = { epoch: '', seq: 0 }
 
+/** Documents only the server writes (a client's update would be refused `READ_ONLY`): the binary heads. */
+function isServerOwned(docId: string): boolean {
+  return docId === HEADS_DOC_ID
+}
+
 interface Waiter {
   readonly docId: string | undefined
   readonly resolve: () => void
@@ -219,13 +225,7 @@ export class VaultClient {
   doc(docId: string): Y.Doc {
     const existing = this.docs.get(docId)
     if (existing) return existing
-    const doc = new Y.Doc()
-    this.docs.set(docId, doc)
-    const listener = (update: Uint8Array, origin: unknown): void => {
-      if (origin !== REMOTE_ORIGIN && origin !== LOAD_ORIGIN) this.queueLocalEdit(docId, update)
-    }
-    this.docListeners.set(docId, listener)
-    doc.on('update', listener)
+    const doc = this.adopt(docId, new Y.Doc())
     if (!this.subscribeAll && this.helloSent) {
       this.send({ type: MessageType.Subscribe, docId: docId as DocId, stateVector: Y.encodeStateVector(doc) })
     }
@@ -274,7 +274,8 @@ export class VaultClient {
   private adopt(docId: string, doc: Y.Doc): Y.Doc {
     this.docs.set(docId, doc)
     const listener = (update: Uint8Array, origin: unknown): void => {
-      if (origin !== REMOTE_ORIGIN && origin !== LOAD_ORIGIN) this.queueLocalEdit(docId, update)
+      // A server-owned document is never written by a client: a local change to it stays local.
+      if (origin !== REMOTE_ORIGIN && origin !== LOAD_ORIGIN && !isServerOwned(docId)) this.queueLocalEdit(docId, update)
     }
     this.docListeners.set(docId, listener)
     doc.on('update', listener)
@@ -732,6 +733,7 @@ export class VaultClient {
 
   private handleSync(docId: string, sync: SyncMessage): void {
     if (sync.step === SyncStep.Step1) {
+      if (isServerOwned(docId)) return // the server's copy is the truth; ours only mirrors it
       // The server asks for what it lacks: one update that covers every earlier unacked one of this doc.
       const update = Y.encodeStateAsUpdate(this.doc(docId), sync.stateVector)
       // A server that lacks nothing still gets an answer only when something of ours waits for an ack.
@@ -777,7 +779,7 @@ export class VaultClient {
   private pushLocalStateAfterEpochChange(entries: readonly CatchUpEntry[]): void {
     const listed = new Set(entries.filter((e) => e.kind !== CatchUpKind.Diff).map((e) => e.docId as string))
     for (const [docId, doc] of this.docs) {
-      if (!listed.has(docId)) this.queueLocal(docId, Y.encodeStateAsUpdate(doc), true)
+      if (!listed.has(docId) && !isServerOwned(docId)) this.queueLocal(docId, Y.encodeStateAsUpdate(doc), true)
     }
   }
 

@@ -2,6 +2,7 @@
 // whether the server sent it (an `Error` frame, a fatal close), the HTTP API answered it, or the SDK
 // itself refused a call.
 
+import type { BlobErrorCode } from '@amber/blobs'
 import { ErrorCode } from '@amber/protocol'
 import type { FatalReason } from '@amber/protocol'
 
@@ -24,11 +25,17 @@ export const ClientErrorCode = {
   LineageChanged: 'LINEAGE_CHANGED',
   /** A tree operation was refused (path taken, invalid path, …); `cause` is the core `TreeError`. */
   TreeRefused: 'TREE_REFUSED',
+  /** A binary transfer kept failing (network, server errors) after every retry; `cause` is the last failure. */
+  TransferFailed: 'TRANSFER_FAILED',
+  /** The file being uploaded changed while it was read: its chunks no longer match what was hashed. */
+  SourceChanged: 'SOURCE_CHANGED',
+  /** An HTTP call of the binary API was refused with an answer that names no code (`cause` has the status). */
+  HttpRefused: 'HTTP_REFUSED',
 } as const
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode]
 
-/** Every code a {@link VaultError} can carry. */
-export type VaultErrorCode = ErrorCode | FatalReason | ClientErrorCode
+/** Every code a {@link VaultError} can carry; binary transfers add the binary API's codes (docs/binaries.md). */
+export type VaultErrorCode = ErrorCode | FatalReason | ClientErrorCode | BlobErrorCode
 
 /** Error frames for updates the server will never accept as they are: the SDK stops resending them. */
 const REJECTED_FOR_GOOD: ReadonlySet<string> = new Set<string>([

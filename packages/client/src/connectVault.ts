@@ -1,10 +1,12 @@
 // The SDK's entry point: restore a vault from its local store, then keep it in sync over one socket.
 
-import { TREE_DOC_ID } from '@amber/protocol'
+import { HEADS_DOC_ID, TREE_DOC_ID } from '@amber/protocol'
+import { BlobHttp } from './binary/BlobHttp.ts'
+import type { RetryPolicy } from './binary/retry.ts'
 import { StoreWriter } from './StoreWriter.ts'
 import { pageStorage, replayUnloadJournal, unloadJournalKey } from './unloadJournal.ts'
 import type { LocalStore, VaultRecord } from './store/LocalStore.ts'
-import { createConnector } from './transport/createConnector.ts'
+import { createConnector, vaultApiBase } from './transport/createConnector.ts'
 import type {
   Credential,
   SocketAuth,
@@ -42,7 +44,7 @@ export interface ConnectVaultOptions {
   readonly auth?: SocketAuth
   /** Opens the socket yourself (a proxy, a test pipe); gets the URL and the upgrade headers. */
   readonly connectSocket?: (request: SocketRequest) => SocketLike | Promise<SocketLike>
-  /** The `fetch` used for tickets and Workers upgrades; the global one by default. */
+  /** The `fetch` used for tickets, Workers upgrades and binary transfers; the global one by default. */
   readonly fetch?: typeof fetch
   /**
    * Fetch notes lazily: only the tree and the notes you `open` are synced (and kept offline). Default
@@ -62,6 +64,11 @@ export interface ConnectVaultOptions {
   readonly offline?: boolean
   /** Reconnect backoff: the delay doubles from `minDelayMs` (100) up to `maxDelayMs` (10 000), with jitter. */
   readonly reconnect?: { readonly minDelayMs?: number; readonly maxDelayMs?: number }
+  /**
+   * How binary transfers retry network errors, 5xx answers and cut-off bodies: `{ attempts: 8,
+   * minDelayMs: 200, maxDelayMs: 15 000 }`, attempts counting failures in a row without progress.
+   */
+  readonly transferRetry?: RetryPolicy
   /** Randomness for the backoff jitter (seeded in tests); Math.random by default. */
   readonly random?: () => number
   /** The clock for tree timestamps; Date.now by default. */
@@ -119,9 +126,10 @@ export async function connectVault(options: ConnectVaultOptions): Promise<Vault>
   }
   const outbox = await store.readOutbox()
   const stored = new Set(await store.listDocs())
-  // Eager vaults keep every note in memory; lazy ones the tree and whatever holds unacknowledged edits.
+  // Eager vaults keep every note in memory; lazy ones the tree, the binary heads and whatever holds
+  // unacknowledged edits.
   const toLoad = lazy
-    ? [TREE_DOC_ID, ...new Set(outbox.map((entry) => entry.docId))].filter((id) => stored.has(id))
+    ? [...new Set([TREE_DOC_ID, HEADS_DOC_ID, ...outbox.map((entry) => entry.docId)])].filter((id) => stored.has(id))
     : [...stored]
   const docs = await Promise.all(toLoad.map(async (docId) => [docId, await store.readDoc(docId)] as const))
 
@@ -148,6 +156,13 @@ export async function connectVault(options: ConnectVaultOptions): Promise<Vault>
     store,
     storeErrors,
     now: options.now ?? Date.now,
+    http: new BlobHttp({
+      base: vaultApiBase(options.url, options.vaultId),
+      credential: options.credential,
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    }),
+    retry: options.transferRetry ?? {},
+    random: options.random ?? Math.random,
   })
   if (!options.offline) client.start()
   return vault

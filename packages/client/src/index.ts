@@ -12,7 +12,13 @@ export type {
   RescueMode,
   RescuedNote,
   LineageChangedEvent,
+  BinaryConflictEvent,
+  HeadEvent,
 } from './Vault.ts'
+export type { ReadFileOptions, TransferOptions, WriteFileOptions, WriteResult } from './binary/BinaryFiles.ts'
+export type { TransferPhase, TransferProgress } from './binary/TransferProgress.ts'
+export type { RetryPolicy } from './binary/retry.ts'
+export type { HeadRecord, VersionInfo } from '@amber/blobs'
 export { NoteHandle } from './NoteHandle.ts'
 export type { NoteHandleEvents } from './NoteHandle.ts'
 export { VaultTree } from './tree/VaultTree.ts'
@@ -25,7 +31,7 @@ export type {
   SocketRequest,
   WebSocketConstructor,
 } from './transport/createConnector.ts'
-export type { LocalStore, VaultRecord, OutboxEntry, StoreBatch } from './store/LocalStore.ts'
+export type { LocalStore, VaultRecord, OutboxEntry, StoreBatch, CachedBinary } from './store/LocalStore.ts'
 // The protocol engine under the SDK, for simulations, benchmarks and custom hosts.
 export { VaultClient, REMOTE_ORIGIN, LOAD_ORIGIN } from './VaultClient.ts'
 export type {

@@ -48,6 +48,12 @@ export interface StoreBatch {
   readonly deleteOutbox?: readonly number[]
 }
 
+/** A binary's bytes kept for offline reads: one version per file. */
+export interface CachedBinary {
+  readonly version: string
+  readonly bytes: Uint8Array
+}
+
 export interface LocalStore {
   /** The vault record, or undefined for a store never written. */
   readRecord(): Promise<VaultRecord | undefined>
@@ -66,4 +72,11 @@ export interface LocalStore {
   flush(): Promise<void>
   /** Flushes and releases the store; no call after it. */
   close(): Promise<void>
+  /**
+   * Optional binary cache: the bytes last stored for a file, or undefined. The SDK stores only a head
+   * version it verified as a whole, and serves `readFile` from it while that version is wanted.
+   */
+  getBinary?(fileId: string): Promise<CachedBinary | undefined>
+  /** Replaces the file's cached bytes (bytes are copied). Not part of `commit`: a cache, not state. */
+  putBinary?(fileId: string, version: string, bytes: Uint8Array): Promise<void>
 }

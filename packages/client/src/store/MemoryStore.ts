@@ -2,12 +2,12 @@
 // other store with. Its contents live in a `MemoryStoreData` that outlives the store, so a test can
 // "restart" a client by opening a new MemoryStore over the same data. Nothing survives the process.
 
-import type { LocalStore, OutboxEntry, StoreBatch, VaultRecord } from './LocalStore.ts'
+import type { CachedBinary, LocalStore, OutboxEntry, StoreBatch, VaultRecord } from './LocalStore.ts'
 import { compactThresholdOf, compactUpdates } from './compactUpdates.ts'
 import type { LocalStoreOptions } from './compactUpdates.ts'
 import { planBatch } from './planBatch.ts'
 
-export type { LocalStore, OutboxEntry, StoreBatch, VaultRecord } from './LocalStore.ts'
+export type { CachedBinary, LocalStore, OutboxEntry, StoreBatch, VaultRecord } from './LocalStore.ts'
 export type { LocalStoreOptions } from './compactUpdates.ts'
 export { DEFAULT_COMPACT_THRESHOLD } from './compactUpdates.ts'
 
@@ -16,6 +16,8 @@ export interface MemoryStoreData {
   record: VaultRecord | undefined
   readonly docs: Map<string, Uint8Array[]>
   readonly outbox: Map<number, OutboxEntry>
+  /** The binary cache, by file id (created on first use when missing). */
+  binaries?: Map<string, CachedBinary>
 }
 
 export interface MemoryStoreOptions extends LocalStoreOptions {
@@ -83,6 +85,17 @@ export class MemoryStore implements LocalStore {
       if (entry) data.outbox.set(seq, entry)
       else data.outbox.delete(seq)
     }
+  }
+
+  async getBinary(fileId: string): Promise<CachedBinary | undefined> {
+    this.#checkOpen()
+    const cached = this.data.binaries?.get(fileId)
+    return cached && { version: cached.version, bytes: cached.bytes.slice() }
+  }
+
+  async putBinary(fileId: string, version: string, bytes: Uint8Array): Promise<void> {
+    this.#checkOpen()
+    ;(this.data.binaries ??= new Map()).set(fileId, { version, bytes: bytes.slice() })
   }
 
   async flush(): Promise<void> {

@@ -63,7 +63,13 @@ function vaultPath(vaultId: string): string {
   return `/api/v1/vaults/${encodeURIComponent(vaultId)}`
 }
 
-async function bearer(credential: Credential | undefined): Promise<Record<string, string>> {
+/** The vault's HTTP API root, e.g. `https://sync.example.com/api/v1/vaults/v1`. */
+export function vaultApiBase(url: string, vaultId: string): string {
+  return `${httpBase(url)}${vaultPath(vaultId)}`
+}
+
+/** The `Authorization` header for a credential (none without one). */
+export async function bearer(credential: Credential | undefined): Promise<Record<string, string>> {
   if (credential === undefined) return {}
   const token = typeof credential === 'string' ? credential : await credential()
   return { Authorization: `Bearer ${token}` }
@@ -88,7 +94,7 @@ export function fatalForStatus(status: number, what: string): VaultError | undef
  */
 export async function fetchTicket(options: ConnectorOptions): Promise<TicketAnswer> {
   const fetchImpl = options.fetch ?? globalThis.fetch
-  const res = await fetchImpl(`${httpBase(options.url)}${vaultPath(options.vaultId)}/tickets`, {
+  const res = await fetchImpl(`${vaultApiBase(options.url, options.vaultId)}/tickets`, {
     method: 'POST',
     headers: { ...(await bearer(options.credential)), 'Content-Type': 'application/json' },
     body: '{}',
@@ -107,8 +113,7 @@ function isWorkersRuntime(): boolean {
 
 /** Returns the `connect` function a `VaultClient` calls before every (re)connect. */
 export function createConnector(options: ConnectorOptions): () => Promise<SocketLike> {
-  const base = httpBase(options.url)
-  const httpUrl = `${base}${vaultPath(options.vaultId)}/sync`
+  const httpUrl = `${vaultApiBase(options.url, options.vaultId)}/sync`
   const wsUrl = httpUrl.replace(/^http/, 'ws')
   const GlobalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
   const WebSocketImpl = (options.WebSocket ?? GlobalWebSocket) as Dialer | undefined

@@ -26,4 +26,9 @@ describe('@amber/client entry points', () => {
     expect(typeof (await import('@amber/client/store/sqlite')).SqliteStore).toBe('function')
     expect(typeof (await import('@amber/client/store/indexeddb')).IndexedDbStore).toBe('function')
   })
+
+  it('disk transfers load through @amber/client/node, apart from the main entry', async () => {
+    const node = await import('@amber/client/node')
+    expect([typeof node.uploadFile, typeof node.downloadFile]).toEqual(['function', 'function'])
+  })
 })

@@ -349,6 +349,31 @@ export const localStoreContractCases: readonly ContractCase[] = [
     },
   },
   {
+    name: 'the binary cache, where a store has one: one version per file, ids that prefix each other, bytes copied, kept across reopening, apart from commits',
+    async run({ open }) {
+      const store = await open()
+      if (!store.getBinary || !store.putBinary) return // optional (SqliteStore has none)
+      assertEqual(await store.getBinary('f'), undefined, 'an empty cache')
+      const written = bytes(1, 2, 3)
+      await store.putBinary('f', 'v1', written)
+      written[0] = 99
+      await store.putBinary('f/', 'other', bytes(4))
+      assertEqual(await store.getBinary('f'), { version: 'v1', bytes: bytes(1, 2, 3) }, 'copied when put')
+      const read = await store.getBinary('f')
+      read!.bytes[0] = 42
+      assertEqual((await store.getBinary('f'))?.bytes, bytes(1, 2, 3), 'copied when read')
+      const large = new Uint8Array(3 * 1024 * 1024).fill(7)
+      await store.putBinary('f', 'v2', large)
+      await store.commit(fullBatch())
+      const before = await snapshot(store)
+      await store.close()
+      const reopened = await open()
+      assertEqual(await reopened.getBinary!('f'), { version: 'v2', bytes: large }, 'replaced, and kept across reopening')
+      assertEqual(await reopened.getBinary!('f/'), { version: 'other', bytes: bytes(4) }, 'a prefix id is another file')
+      assertEqual(await snapshot(reopened), before, 'commits and the cache do not touch each other')
+    },
+  },
+  {
     name: 'commits that are not awaited apply in call order, and a later read sees them',
     async run({ open }) {
       const store = await open()

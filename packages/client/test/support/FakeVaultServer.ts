@@ -165,7 +165,7 @@ export class FakeVaultServer {
   private receives(session: Session, docId: string): boolean {
     return (
       session.hello !== undefined &&
-      (session.hello.subscribeAll || docId === 'tree' || session.subscriptions.has(docId))
+      (session.hello.subscribeAll || docId === 'tree' || docId === 'heads' || session.subscriptions.has(docId))
     )
   }
 

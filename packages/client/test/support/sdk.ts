@@ -3,7 +3,7 @@
 
 import * as prng from 'lib0/prng'
 import { connectVault } from '../../src/index.ts'
-import type { ConnectVaultOptions, LocalStore, Vault, VaultStatus } from '../../src/index.ts'
+import type { ConnectVaultOptions, LocalStore, Vault, VaultEvents, VaultStatus } from '../../src/index.ts'
 import type { FakeVaultServer } from './FakeVaultServer.ts'
 
 /** A seeded random source in [0, 1) (lib0's PRNG), for backoff jitter and seeded test runs. */
@@ -38,5 +38,15 @@ export function untilStatus(vault: Vault, status: VaultStatus): Promise<void> {
       off()
       resolve()
     })
+  })
+}
+
+/** Resolves with the arguments of the vault's next `event`. */
+export function nextEvent<E extends keyof VaultEvents>(vault: Vault, event: E): Promise<Parameters<VaultEvents[E]>[0]> {
+  return new Promise((resolve) => {
+    const off = vault.on(event, ((value: Parameters<VaultEvents[E]>[0]) => {
+      off()
+      resolve(value)
+    }) as VaultEvents[E])
   })
 }

@@ -82,3 +82,17 @@ export function untilDoc(doc: Y.Doc, check: () => boolean): Promise<void> {
 export function testSeed(): number {
   return process.env.SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.SEED)
 }
+
+/** Resolves when `check` holds, re-checked after every change of the heads document or the tree. */
+export function untilHeads(vault: Vault, check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const stops: Array<() => void> = []
+    const recheck = (): void => {
+      if (stops.length < 2 || !check()) return
+      for (const stop of stops.splice(0)) stop()
+      resolve()
+    }
+    stops.push(vault.on('head', recheck), vault.tree.watch(recheck))
+    recheck()
+  })
+}

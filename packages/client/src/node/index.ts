@@ -1,0 +1,6 @@
+// @amber/client/node: binary transfers straight from and to disk (Node only; the main entry stays free
+// of `node:` modules for browsers and Workers).
+
+export { uploadFile } from './uploadFile.ts'
+export { downloadFile, partialPathOf } from './downloadFile.ts'
+export type { DownloadResult } from './downloadFile.ts'

@@ -1,0 +1,291 @@
+// Binary files through the SDK against the in-process fakes (socket and HTTP API): writes that send only
+// missing chunks, verified reads, retries that resume, corrupted chunks refetched and never returned or
+// cached, concurrent writes and the binaryConflict event, the heads document kept read-only.
+
+import { HEADS_DOC_ID, MessageType, SyncStep } from '@amber/protocol'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { BinaryConflictEvent, TransferProgress } from '../src/index.ts'
+import { isVaultError } from '../src/index.ts'
+import { MemoryStore } from '../src/store/MemoryStore.ts'
+import { closeDevices, createFakes, device, untilHead } from './support/binaryFakes.ts'
+import type { Fakes } from './support/binaryFakes.ts'
+import { nextEvent } from './support/sdk.ts'
+import { expectSameBytes, randomBytes } from './support/bytes.ts'
+import { TransferFaults } from './support/TransferFaults.ts'
+
+let fakes: Fakes
+beforeEach(() => {
+  fakes = createFakes()
+})
+afterEach(() => closeDevices(fakes))
+
+describe('writeFile and readFile', () => {
+  it('round-trips bytes through chunks, packs and a manifest; a second device reads them', async () => {
+    const writer = await device(fakes)
+    const data = randomBytes(700 * 1024, 1)
+    const result = await writer.writeFile('Media/clip.bin', data, { mtime: 5_000 })
+    expect(result.won).toBe(true)
+    expect(result.head).toMatchObject({
+      version: result.version,
+      size: data.length,
+      mtime: 5_000,
+      device: writer.deviceId,
+    })
+    expect(writer.tree.get('Media/clip.bin')?.kind).toBe('binary')
+
+    const reader = await device(fakes)
+    await untilHead(fakes, reader, 'Media/clip.bin')
+    expect(reader.head('Media/clip.bin')).toEqual(result.head)
+    expectSameBytes(await reader.readFile('Media/clip.bin'), data)
+  })
+
+  it('sends only the chunks the server lacks: a 1-byte edit re-sends at most 2, an identical file none', async () => {
+    const vault = await device(fakes)
+    const data = randomBytes(2 * 1024 * 1024, 2)
+    await vault.writeFile('a.bin', data)
+    const first = fakes.blobs.packedChunks.length
+    const edited = data.slice()
+    edited[1_000_000]! ^= 1
+    await vault.writeFile('a.bin', edited)
+    expect(fakes.blobs.packedChunks.length - first).toBeGreaterThan(0)
+    expect(fakes.blobs.packedChunks.length - first).toBeLessThanOrEqual(2)
+    const beforeCopy = fakes.blobs.packedChunks.length
+    await vault.writeFile('copy.bin', data)
+    expect(fakes.blobs.packedChunks.length).toBe(beforeCopy)
+  })
+
+  it('a second write right after the first succeeds it (base = the version just committed), even with an older mtime', async () => {
+    const vault = await device(fakes)
+    const first = await vault.writeFile('x.bin', randomBytes(1000, 3), { mtime: 2_000 })
+    const second = await vault.writeFile('x.bin', randomBytes(1000, 4), { mtime: 1_000 })
+    expect(second.won).toBe(true)
+    expect(fakes.blobs.versions.get(vault.tree.get('x.bin')!.id)?.[0]?.base).toBe(first.version)
+  })
+
+  it('reports monotonic progress for every phase, ending at the totals', async () => {
+    const vault = await device(fakes)
+    const data = randomBytes(3 * 1024 * 1024, 5)
+    const written: TransferProgress[] = []
+    await vault.writeFile('p.bin', data, { onProgress: (event) => written.push(event) })
+    const read: TransferProgress[] = []
+    const other = await device(fakes)
+    await untilHead(fakes, other, 'p.bin')
+    await other.readFile('p.bin', { onProgress: (event) => read.push(event) })
+    expectMonotonic(written, ['chunking', 'uploading', 'committing'])
+    expectMonotonic(read, ['downloading', 'verifying'])
+    expect(written.find((event) => event.phase === 'chunking')?.bytesTotal).toBe(data.length)
+  })
+
+  it('refuses text paths and files without a version with typed errors', async () => {
+    const vault = await device(fakes)
+    await expect(vault.writeFile('Note.md', new Uint8Array(1))).rejects.toMatchObject({
+      code: 'NOT_A_BINARY',
+    })
+    vault.tree.createFile('empty.bin')
+    await expect(vault.readFile('empty.bin')).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' })
+    await expect(vault.readFile('nothing.bin')).rejects.toMatchObject({ code: 'PATH_NOT_FOUND' })
+  })
+
+  it('writes a Blob, taking its mtime from a File', async () => {
+    const vault = await device(fakes)
+    const data = randomBytes(300 * 1024, 6)
+    const result = await vault.writeFile(
+      'f.bin',
+      new File([data as Uint8Array<ArrayBuffer>], 'f.bin', { lastModified: 1_234 }),
+    )
+    expect(result.head.mtime).toBe(1_234)
+    expectSameBytes(await vault.readFile('f.bin'), data)
+  })
+})
+
+describe('resumable, verified transfers', () => {
+  it('an upload cut mid-pack resumes: missing is asked again and no chunk reaches the server twice', async () => {
+    const faults = new TransferFaults(fakes.blobs.fetch)
+    const vault = await device(fakes, { faults })
+    const data = randomBytes(12 * 1024 * 1024, 7) // two packs
+    faults.cutAt = 9 * 1024 * 1024 // inside the second pack
+    await vault.writeFile('big.bin', data)
+    expect(faults.cuts).toBe(1)
+    expect(fakes.blobs.requests.filter((request) => request === 'POST chunks/missing').length).toBe(2)
+    expect(new Set(fakes.blobs.packedChunks).size).toBe(fakes.blobs.packedChunks.length)
+    expectSameBytes(await vault.readFile('big.bin'), data)
+  })
+
+  it('5xx answers and a commit answered MISSING_CHUNKS (GC raced the upload) are retried until committed', async () => {
+    let failures = 2
+    const flaky: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/packs') && failures-- > 0) return new Response('busy', { status: 503 })
+      return fakes.blobs.fetch(input, init)
+    }
+    const vault = await device(fakes, { faults: new TransferFaults(flaky) })
+    let collected = false
+    fakes.blobs.beforeCommit = () => {
+      if (collected) return
+      collected = true
+      fakes.blobs.chunks.delete([...fakes.blobs.chunks.keys()][0]!)
+    }
+    const data = randomBytes(500 * 1024, 8)
+    const result = await vault.writeFile('gc.bin', data)
+    expect(result.won).toBe(true)
+    expect(fakes.blobs.requests.filter((request) => request.startsWith('POST binaries/')).length).toBe(2)
+    expectSameBytes(await vault.readFile('gc.bin'), data)
+  })
+
+  it('a download cut mid-answer resumes from the chunks already verified', async () => {
+    const data = randomBytes(4 * 1024 * 1024, 9)
+    await (await device(fakes)).writeFile('d.bin', data)
+    const faults = new TransferFaults(fakes.blobs.fetch)
+    const reader = await device(fakes, { faults })
+    await untilHead(fakes, reader, 'd.bin')
+    faults.cutAt = 2 * 1024 * 1024
+    expectSameBytes(await reader.readFile('d.bin'), data)
+    expect(faults.cuts).toBe(1)
+    // The second request asked only for what the first did not deliver.
+    const [first, second] = fakes.blobs.fetches
+    expect(fakes.blobs.fetches).toHaveLength(2)
+    expect(second!.length).toBeLessThan(first!.length)
+    expect(second!.every((hash) => first!.includes(hash))).toBe(true)
+  })
+
+  it('a corrupted chunk is detected, fetched again, and never returned or cached', async () => {
+    const data = randomBytes(1024 * 1024, 10)
+    await (await device(fakes)).writeFile('c.bin', data)
+    const faults = new TransferFaults(fakes.blobs.fetch)
+    const store = new MemoryStore()
+    const reader = await device(fakes, { faults, store })
+    await untilHead(fakes, reader, 'c.bin')
+    faults.corruptAnswers = 1
+    const bytes = await reader.readFile('c.bin')
+    expectSameBytes(bytes, data)
+    expect(faults.corruptAnswers).toBe(0)
+    // The corrupted byte was in the answer's last chunk: the second request asked for that one alone.
+    expect(fakes.blobs.fetches.map((hashes) => hashes.length)).toEqual([fakes.blobs.fetches[0]!.length, 1])
+    expect(fakes.blobs.fetches[1]![0]).toBe(fakes.blobs.fetches[0]!.at(-1))
+    expectSameBytes(store.data.binaries?.get(reader.tree.get('c.bin')!.id)?.bytes, data)
+  })
+
+  it('a chunk corrupted on every fetch fails the read after 3 attempts, caching nothing', async () => {
+    await (await device(fakes)).writeFile('bad.bin', randomBytes(100 * 1024, 11))
+    const faults = new TransferFaults(fakes.blobs.fetch)
+    faults.corruptAnswers = Infinity
+    const store = new MemoryStore()
+    const reader = await device(fakes, { faults, store })
+    await untilHead(fakes, reader, 'bad.bin')
+    const error = await reader.readFile('bad.bin').catch((caught: unknown) => caught)
+    expect(isVaultError(error) && error.code).toBe('CHUNK_HASH_MISMATCH')
+    expect(fakes.blobs.requests.filter((request) => request === 'POST chunks/fetch').length).toBe(3)
+    expect(store.data.binaries?.size ?? 0).toBe(0)
+  })
+
+  it('a read of the head is served from the store offline once it was verified', async () => {
+    const data = randomBytes(200 * 1024, 12)
+    await (await device(fakes)).writeFile('o.bin', data)
+    const store = new MemoryStore()
+    const reader = await device(fakes, { store })
+    await untilHead(fakes, reader, 'o.bin')
+    await reader.readFile('o.bin')
+    await reader.close()
+    const offlineFetch: typeof fetch = () => Promise.reject(new TypeError('offline'))
+    const restarted = await device(fakes, {
+      store: new MemoryStore({ data: store.data }),
+      offline: true,
+      fetch: offlineFetch,
+    })
+    expect(restarted.head('o.bin')?.size).toBe(data.length)
+    expectSameBytes(await restarted.readFile('o.bin'), data)
+  })
+
+  it('the credential goes in an Authorization header; an abort rejects with its reason', async () => {
+    const vault = await device(fakes)
+    await vault.writeFile('auth.bin', randomBytes(10, 13)) // the fake answers 401 without the Bearer token
+    const controller = new AbortController()
+    controller.abort(new Error('stop'))
+    await expect(vault.readFile('auth.bin', { signal: controller.signal })).rejects.toThrow('stop')
+  })
+})
+
+describe('heads and conflicts', () => {
+  it('concurrent writes converge on one head; the loser is a readable version and both devices hear of it', async () => {
+    const a = await device(fakes)
+    const b = await device(fakes)
+    await a.writeFile('shared.bin', randomBytes(50_000, 14), { mtime: 1_000 })
+    await untilHead(fakes, b, 'shared.bin')
+
+    b.disconnect() // partitioned from the socket: it will not hear of a's next version
+    const aHears = nextEvent(a, 'binaryConflict')
+    const bHears = nextEvent(b, 'binaryConflict')
+    const newer = await a.writeFile('shared.bin', randomBytes(50_000, 15), { mtime: 3_000 })
+    const losing = randomBytes(60_000, 16)
+    const lost = await b.writeFile('shared.bin', losing, { mtime: 2_000 }) // base: the first version
+    expect(lost.won).toBe(false)
+    expect(lost.head.version).toBe(newer.version)
+    const event = await bHears
+    expect(event).toMatchObject({
+      path: 'shared.bin',
+      lost: { version: lost.version, device: b.deviceId, mtime: 2_000 },
+    })
+    expect((await aHears).lost.version).toBe(lost.version)
+
+    b.connect()
+    await fakes.server.until(
+      () => b.head('shared.bin')?.conflict !== undefined && a.head('shared.bin')?.conflict !== undefined,
+    )
+    expect(b.head('shared.bin')).toEqual(a.head('shared.bin'))
+    expect((await a.fileVersions('shared.bin')).map((info) => info.version)).toContain(lost.version)
+    expectSameBytes(await a.readFile('shared.bin', { version: lost.version }), losing)
+  })
+
+  it('a lazy vault receives the heads document too, after the tree, and no device ever sends an update of it', async () => {
+    const eager = await device(fakes)
+    const lazy = await device(fakes, { lazy: true })
+    const { version } = await eager.writeFile('lazy.bin', randomBytes(1000, 17))
+    await untilHead(fakes, lazy, 'lazy.bin', version)
+    // A device that joins later hears of the head with its path: the tree arrives first.
+    const late = await device(fakes, { lazy: true, offline: true })
+    const heard = nextEvent(late, 'head')
+    late.connect()
+    expect(await heard).toMatchObject({ path: 'lazy.bin', head: { version } })
+    const sentHeads = fakes.server.received.filter(
+      (message) =>
+        message.type === MessageType.Doc &&
+        message.docId === HEADS_DOC_ID &&
+        message.body.channel === 0 &&
+        message.body.sync.step !== SyncStep.Step1,
+    )
+    expect(sentHeads).toEqual([])
+  })
+
+  it('conflicts stored before a session are not reported again; new ones are, once', async () => {
+    const a = await device(fakes)
+    const store = new MemoryStore()
+    const b = await device(fakes, { store })
+    await a.writeFile('once.bin', randomBytes(100, 18), { mtime: 10 })
+    await untilHead(fakes, b, 'once.bin')
+    b.disconnect()
+    await a.writeFile('once.bin', randomBytes(100, 19), { mtime: 30 })
+    const events: BinaryConflictEvent[] = []
+    b.on('binaryConflict', (event) => events.push(event))
+    await b.writeFile('once.bin', randomBytes(100, 20), { mtime: 20 })
+    b.connect()
+    await fakes.server.until(() => b.head('once.bin')?.conflict !== undefined)
+    await b.flush()
+    expect(events).toHaveLength(1)
+    await b.close()
+    const again = await device(fakes, { store: new MemoryStore({ data: store.data }) })
+    const later: BinaryConflictEvent[] = []
+    again.on('binaryConflict', (event) => later.push(event))
+    await again.whenSynced()
+    expect(later).toEqual([])
+  })
+})
+
+function expectMonotonic(events: readonly TransferProgress[], phases: readonly string[]): void {
+  expect([...new Set(events.map((event) => event.phase))]).toEqual(phases)
+  for (const phase of phases) {
+    const of = events.filter((event) => event.phase === phase)
+    for (let index = 1; index < of.length; index++)
+      expect(of[index]!.bytesDone).toBeGreaterThanOrEqual(of[index - 1]!.bytesDone)
+    expect(of.at(-1)!.bytesDone).toBe(of.at(-1)!.bytesTotal)
+    for (const event of of) expect(event.bytesDone).toBeLessThanOrEqual(event.bytesTotal)
+  }
+}
