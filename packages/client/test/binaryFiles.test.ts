@@ -2,6 +2,7 @@
 // missing chunks, verified reads, retries that resume, corrupted chunks refetched and never returned or
 // cached, concurrent writes and the binaryConflict event, the heads document kept read-only.
 
+import { sha256Hex } from '@amber/blobs'
 import { HEADS_DOC_ID, MessageType, SyncStep } from '@amber/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BinaryConflictEvent, TransferProgress } from '../src/index.ts'
@@ -46,12 +47,27 @@ describe('writeFile and readFile', () => {
     const first = fakes.blobs.packedChunks.length
     const edited = data.slice()
     edited[1_000_000]! ^= 1
-    await vault.writeFile('a.bin', edited)
+    const edit = await vault.writeFile('a.bin', edited)
+    // The commit went as a patch of the base's chunk list, and the server rebuilt the exact version.
+    expect(fakes.blobs.patchCommits).toBe(1)
+    expect(edit.version).toBe(await sha256Hex(fakes.blobs.manifests.get(edit.version)!))
     expect(fakes.blobs.packedChunks.length - first).toBeGreaterThan(0)
     expect(fakes.blobs.packedChunks.length - first).toBeLessThanOrEqual(2)
     const beforeCopy = fakes.blobs.packedChunks.length
     await vault.writeFile('copy.bin', data)
     expect(fakes.blobs.packedChunks.length).toBe(beforeCopy)
+  })
+
+  it('falls back to the whole manifest when the server does not know the patch base', async () => {
+    const vault = await device(fakes)
+    const data = randomBytes(300_000, 9)
+    const first = await vault.writeFile('b.bin', data)
+    fakes.blobs.manifests.delete(first.version)
+    data[1] = data[1]! ^ 1
+    const second = await vault.writeFile('b.bin', data)
+    expect(second.won).toBe(true)
+    expect(fakes.blobs.patchCommits).toBe(0)
+    expect(await vault.readFile('b.bin')).toEqual(data)
   })
 
   it('a second write right after the first succeeds it (base = the version just committed), even with an older mtime', async () => {

@@ -7,7 +7,9 @@ import {
   ManifestError,
   chunkOffsets,
   decodeManifest,
+  diffManifests,
   encodeManifest,
+  encodeManifestPatch,
   sha256Hex,
   versionIdOf,
 } from '@amber/blobs'
@@ -82,7 +84,12 @@ export interface BinaryHost {
   reportError(error: unknown): void
 }
 
+/** Manifests kept in memory, so the next write of a file can commit a patch against its base. */
+const KNOWN_MANIFESTS = 32
+
 export class BinaryFiles {
+  readonly #manifests = new Map<string, Manifest>()
+
   constructor(private readonly host: BinaryHost) {}
 
   /** The head of the binary at `path`, as this device knows it. */
@@ -107,14 +114,14 @@ export class BinaryFiles {
       chunkFile(source, hashing, ctx.progress, options.signal),
       untilAborted(this.host.treeSynced(), options.signal),
     ])
-    const manifest = encodeManifest({
-      size: file.size,
-      sha256: file.sha256,
-      mtime: options.mtime,
-      device: this.host.deviceId,
-      chunks: file.chunks,
-    })
-    const answer = await uploadVersion(ctx, { fileId: entry.id, source, file, manifest, base })
+    const next: Manifest = { size: file.size, sha256: file.sha256, mtime: options.mtime, device: this.host.deviceId, chunks: file.chunks }
+    const manifest = encodeManifest(next)
+    const version = await versionIdOf(manifest)
+    // A small edit to a big file commits a few hundred bytes instead of the whole chunk list.
+    const baseManifest = base === undefined ? undefined : this.#manifests.get(base)
+    const patch = baseManifest && encodeManifestPatch(diffManifests(baseManifest, base!, next, version))
+    const answer = await uploadVersion(ctx, { fileId: entry.id, source, file, manifest, patch, base })
+    this.#remember(version, next)
     this.host.heads.committed(entry.id, answer.head)
     return { version: answer.version, won: answer.won, head: answer.head }
   }
@@ -203,13 +210,20 @@ export class BinaryFiles {
       return answer
     })
     try {
-      return decodeManifest(bytes)
+      return this.#remember(version, decodeManifest(bytes))
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error
       throw new VaultError(BlobErrorCode.BadManifest, `manifest ${version}: ${error.message}`, {
         cause: error,
       })
     }
+  }
+
+  #remember(version: string, manifest: Manifest): Manifest {
+    this.#manifests.delete(version)
+    this.#manifests.set(version, manifest)
+    if (this.#manifests.size > KNOWN_MANIFESTS) this.#manifests.delete(this.#manifests.keys().next().value!)
+    return manifest
   }
 
   async #cache(fileId: string, version: string, bytes: Uint8Array): Promise<void> {

@@ -21,6 +21,8 @@ export interface VersionUpload {
   readonly file: ChunkedFile
   /** The encoded manifest (`encodeManifest`). */
   readonly manifest: Uint8Array
+  /** The same version as a patch against `base` (`encodeManifestPatch`): sent instead when given. */
+  readonly patch?: Uint8Array
   /** The head this write started from; undefined for a new file. */
   readonly base: string | undefined
 }
@@ -56,9 +58,18 @@ export async function uploadVersion(ctx: TransferContext, upload: VersionUpload)
     for (const batch of batches([...firstIndex.keys()])) missing.push(...(await http.missing(batch, signal)))
     await send(missing)
     progress.finish('uploading')
-    progress.begin('committing', upload.manifest.length)
+    let body = upload.patch ?? upload.manifest
+    progress.begin('committing', body.length)
     for (let round = 1; ; round++) {
-      const outcome = await http.commit(upload.fileId, upload.manifest, upload.base, signal)
+      let outcome
+      try {
+        outcome = await http.commit(upload.fileId, body, upload.base, signal)
+      } catch (error) {
+        // The server cannot rebuild the patch (its base is unknown there): send the whole manifest.
+        if (!(body === upload.patch && error instanceof VaultError && error.code === BlobErrorCode.VersionNotFound)) throw error
+        body = upload.manifest
+        outcome = await http.commit(upload.fileId, body, upload.base, signal)
+      }
       if ('committed' in outcome) {
         progress.finish('committing')
         return outcome.committed

@@ -6,7 +6,10 @@
 import {
   BlobErrorCode,
   decideHead,
+  applyManifestPatch,
   decodeManifest,
+  decodeManifestPatch,
+  isManifestPatch,
   encodePack,
   readPackStream,
   sha256Hex,
@@ -102,10 +105,21 @@ export class FakeBlobServer {
     )
   }
 
-  async #commit(fileId: string, body: Uint8Array, base: string | undefined): Promise<Response> {
+  /** Commits sent as patches, to check the SDK sends them. */
+  patchCommits = 0
+
+  async #commit(fileId: string, sent: Uint8Array, base: string | undefined): Promise<Response> {
     if (!getEntry(this.vault.doc(TREE_DOC_ID), fileId as FileId))
       return error(404, BlobErrorCode.FileNotFound, `no file ${fileId}`)
     this.beforeCommit?.()
+    let body = sent
+    if (isManifestPatch(sent)) {
+      const patch = decodeManifestPatch(sent)
+      const baseBytes = this.manifests.get(patch.base)
+      if (baseBytes === undefined) return error(409, BlobErrorCode.VersionNotFound, `no version ${patch.base}`)
+      body = applyManifestPatch(decodeManifest(baseBytes), patch)
+      this.patchCommits++
+    }
     const manifest = decodeManifest(body)
     const missing = [...new Set(manifest.chunks.map(([hash]) => hash))].filter(
       (hash) => !this.chunks.has(hash),
