@@ -29,6 +29,7 @@ export interface Env {
   readonly AMBER_MESSAGE_RATE?: string
   readonly AMBER_MESSAGE_BURST?: string
   readonly AMBER_SERVED_BASE_TTL_MS?: string
+  readonly AMBER_MANIFEST_FLUSH_MS?: string
   /** Binary GC (src/blobs/BlobMaintenance.ts): grace of unreferenced chunks, and the live share below which a pack is repacked. */
   readonly AMBER_BLOB_GC_GRACE_MS?: string
   readonly AMBER_REPACK_BELOW?: string

@@ -10,7 +10,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { BlobIndex } from './blobs/BlobIndex.ts'
 import type { BlobCounts, ChunkLocation } from './blobs/BlobIndex.ts'
 import { VaultBlobs } from './blobs/VaultBlobs.ts'
-import type { CommitOutcome, CommitTarget } from './blobs/VaultBlobs.ts'
+import type { CommitOutcome, CommitTarget, ManifestSource } from './blobs/VaultBlobs.ts'
 import { readFileAt, writeNoteAt, writeTargetAt } from './blobs/vaultFiles.ts'
 import type { FileContent, NoteWrite, WriteTarget } from './blobs/vaultFiles.ts'
 import { blobConfigFromEnv, roomConfigFromEnv } from './config.ts'
@@ -140,6 +140,10 @@ export class VaultDO extends DurableObject<Env> {
   async commitVersion(vaultId: string, target: CommitTarget, manifest: Uint8Array): Promise<CommitOutcome> {
     const blobs = this.#vaultBlobs(vaultId)
     return blobs.commit(await this.#openRoom(), target, manifest)
+  }
+
+  async manifestSource(vaultId: string, version: string): Promise<ManifestSource | undefined> {
+    return this.#vaultBlobs(vaultId).manifestSource(version)
   }
 
   /** A binary's versions, newest first; undefined when the vault has no binary with this id. */

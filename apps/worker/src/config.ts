@@ -96,14 +96,17 @@ export interface BlobConfig {
   readonly gcGraceMs: number
   /** A pack whose live bytes fall below this share of its size is repacked. */
   readonly repackBelow: number
+  /** Small manifests wait in DO SQLite at most this long before they are written to R2 together. */
+  readonly manifestFlushMs: number
 }
 
-export const BLOB_DEFAULTS: BlobConfig = { gcGraceMs: 24 * 3600 * 1000, repackBelow: 0.5 }
+export const BLOB_DEFAULTS: BlobConfig = { gcGraceMs: 24 * 3600 * 1000, repackBelow: 0.5, manifestFlushMs: 60_000 }
 
 export function blobConfigFromEnv(env: Env): BlobConfig {
   return {
     gcGraceMs: parseCount('AMBER_BLOB_GC_GRACE_MS', env.AMBER_BLOB_GC_GRACE_MS) ?? BLOB_DEFAULTS.gcGraceMs,
     repackBelow: parseShare('AMBER_REPACK_BELOW', env.AMBER_REPACK_BELOW) ?? BLOB_DEFAULTS.repackBelow,
+    manifestFlushMs: parseCount('AMBER_MANIFEST_FLUSH_MS', env.AMBER_MANIFEST_FLUSH_MS) ?? BLOB_DEFAULTS.manifestFlushMs,
   }
 }
 

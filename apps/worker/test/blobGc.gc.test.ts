@@ -7,6 +7,7 @@ import { readPackStream } from '@amber/blobs'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
   ageBlobs,
+  ageHotManifests,
   blobKeysIn,
   blobRows,
   commitVersion,
@@ -29,7 +30,11 @@ const GRACE_MS = 60_000
 const PAST = 2 * GRACE_MS
 
 const hashesOf = (chunks: readonly TestChunk[]) => chunks.map((chunk) => chunk.hash)
-const indexed = async (vault: TestVault) => (await blobRows(vault, 'blob_chunks')).map((row) => row.hash as string).sort()
+/** Indexed file chunks; manifests, flushed into packs as chunks of their own, are left out. */
+async function indexed(vault: TestVault): Promise<string[]> {
+  const manifests = new Set((await blobRows(vault, 'blob_versions')).map((row) => row.version as string))
+  return (await blobRows(vault, 'blob_chunks')).map((row) => row.hash as string).filter((hash) => !manifests.has(hash)).sort()
+}
 
 async function missing(vault: TestVault, chunks: readonly TestChunk[]): Promise<string[]> {
   return ((await (await postJson(vault, 'chunks/missing', { hashes: hashesOf(chunks) })).json()) as { missing: string[] }).missing
@@ -166,5 +171,52 @@ describe('binary GC', () => {
     expect(await blobRows(vault, 'blob_packs')).toEqual([])
     // Registering it afterwards fails, so the late Worker deletes its object instead of leaving it unindexed.
     expect(await stub.registerPack(vault.vaultId, packId, [])).toBeUndefined()
+  })
+
+  it('keeps small manifests hot, then writes them to R2 in one pack that GC never collects', async () => {
+    const [second] = await createBinaryEntries(vault, 'second.bin')
+    const chunks = await seededChunks(12, 3000, 4000)
+    await uploadPack(vault, chunks)
+    const versions = []
+    for (const [index, id] of [fileId, second!].entries()) {
+      const { bytes, version } = await manifestOf(chunks, index + 1)
+      expect((await commitVersion(vault, id, bytes)).status).toBe(201)
+      versions.push({ bytes, version })
+    }
+    const packsBefore = await blobKeysIn(vault, 'packs')
+    expect((await blobRows(vault, 'blob_manifests_hot')).map((row) => row.version).sort()).toEqual(versions.map(({ version }) => version).sort())
+    // Hot, they are served from the DO.
+    for (const { bytes, version } of versions) expect(new Uint8Array(await (await vaultFetch(vault, `manifests/${version}`)).arrayBuffer())).toEqual(bytes)
+
+    await ageHotManifests(vault, PAST)
+    await runAlarm(vault)
+    expect(await blobRows(vault, 'blob_manifests_hot')).toEqual([])
+    const packsAfter = await blobKeysIn(vault, 'packs')
+    expect(packsAfter).toHaveLength(packsBefore.length + 1)
+    const manifestPack = await env.BLOBS.get(packsAfter.find((key) => !packsBefore.includes(key))!)
+    const packed: string[] = []
+    for await (const { hash } of readPackStream(manifestPack!.body)) packed.push(hash)
+    expect(packed.sort()).toEqual(versions.map(({ version }) => version).sort())
+
+    // Cold, they are read from that pack; and they stay through any number of GC runs.
+    await ageBlobs(vault, PAST)
+    await runAlarm(vault)
+    for (const { bytes, version } of versions) expect(new Uint8Array(await (await vaultFetch(vault, `manifests/${version}`)).arrayBuffer())).toEqual(bytes)
+    expect(new Uint8Array(await (await vaultFetch(vault, 'files/second.bin')).arrayBuffer())).toEqual(new Uint8Array([...chunks[0]!.bytes, ...chunks[1]!.bytes]))
+  })
+
+  it('writes a manifest too big to keep hot at once, as a pack of its own', async () => {
+    // ~2,000 chunk entries make a manifest of ~150 KB, over the 128 KiB kept hot.
+    const chunks = await seededChunks(13, ...Array.from({ length: 2000 }, () => 1))
+    await uploadPack(vault, chunks)
+    const { bytes, version } = await manifestOf(chunks, 1)
+    expect(bytes.length).toBeGreaterThan(128 * 1024)
+    const packsBefore = (await blobKeysIn(vault, 'packs')).length
+    expect((await commitVersion(vault, fileId, bytes)).status).toBe(201)
+    expect(await blobRows(vault, 'blob_manifests_hot')).toEqual([])
+    expect(await blobKeysIn(vault, 'packs')).toHaveLength(packsBefore + 1)
+    await ageBlobs(vault, PAST)
+    await runAlarm(vault)
+    expect(new Uint8Array(await (await vaultFetch(vault, `manifests/${version}`)).arrayBuffer())).toEqual(bytes)
   })
 })

@@ -123,7 +123,8 @@ describe('binaries through PUT and GET files/<path>', () => {
     expect(answer.won).toBe(true)
     const after = await usage()
     // One pack with the changed chunk(s) and one manifest.
-    expect(after.r2Writes - before.r2Writes).toBe(2)
+    // One pack; the small manifest waits in hot storage and reaches R2 with others at the next flush.
+    expect(after.r2Writes - before.r2Writes).toBe(1)
     expect(after.chunks - before.chunks).toBeLessThanOrEqual(2)
     await expectBytes(await vaultFetch(vault, 'files/Bilder/Foto%201.jpg'), changed)
     // The old content's ETag no longer matches.
@@ -205,7 +206,7 @@ describe('usage', () => {
     await put(own, 'a.bin', seededBytes(200_000, 9))
     const report = await callApi<Record<string, number>>('GET', `/api/v1/vaults/${own.vaultId}/usage`, own.token)
     expect(Object.keys(report).sort()).toEqual(['chunks', 'manifestBytes', 'noteBytes', 'packBytes', 'packs', 'r2Writes', 'versions'])
-    expect(report).toMatchObject({ packs: 1, versions: 1, r2Writes: 2 })
+    expect(report).toMatchObject({ packs: 1, versions: 1, r2Writes: 1 })
     expect(report.packBytes).toBeGreaterThan(200_000)
     const expected = report.packBytes! + report.manifestBytes!
     // The registry hears of it in the background.

@@ -50,6 +50,8 @@ const SCHEMA = [
      manifest_bytes INTEGER NOT NULL, PRIMARY KEY (version, file_id))`,
   'CREATE INDEX IF NOT EXISTS blob_versions_by_file ON blob_versions (file_id, committed_at)',
   'CREATE TABLE IF NOT EXISTS blob_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)',
+  // Small manifests wait here (hot) until maintenance writes them to R2 together as one pack (cold).
+  'CREATE TABLE IF NOT EXISTS blob_manifests_hot (version TEXT PRIMARY KEY, bytes BLOB NOT NULL, stored_at INTEGER NOT NULL)',
 ]
 
 type Row = Record<string, SqlStorageValue>
@@ -131,6 +133,41 @@ export class BlobIndex {
 
   hasManifest(version: string): boolean {
     return this.#sql.exec('SELECT 1 FROM blob_versions WHERE version = ? LIMIT 1', version).toArray().length > 0
+  }
+
+  /** Keeps a small manifest in hot storage until the next manifest flush. */
+  putHotManifest(version: string, bytes: Uint8Array, now: number): void {
+    this.#sql.exec('INSERT INTO blob_manifests_hot (version, bytes, stored_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', version, bytes, now)
+  }
+
+  hotManifest(version: string): Uint8Array | undefined {
+    const row = this.#sql.exec<{ bytes: ArrayBuffer }>('SELECT bytes FROM blob_manifests_hot WHERE version = ?', version).toArray()[0]
+    return row === undefined ? undefined : new Uint8Array(row.bytes)
+  }
+
+  hotManifests(): { version: string; bytes: Uint8Array }[] {
+    return this.#sql
+      .exec<{ version: string; bytes: ArrayBuffer }>('SELECT version, bytes FROM blob_manifests_hot ORDER BY stored_at, version')
+      .toArray()
+      .map(({ version, bytes }) => ({ version, bytes: new Uint8Array(bytes) }))
+  }
+
+  /** When hot manifests are due in R2: the oldest plus the flush delay, or now once they add up to `maxBytes`. */
+  manifestFlushAt(flushAfterMs: number, maxBytes: number, now: number): number | undefined {
+    const row = this.#sql.exec<{ oldest: number | null; bytes: number | null }>('SELECT MIN(stored_at) AS oldest, SUM(LENGTH(bytes)) AS bytes FROM blob_manifests_hot').one()
+    if (row.oldest === null) return undefined
+    return (row.bytes ?? 0) >= maxBytes ? now : row.oldest + flushAfterMs
+  }
+
+  /**
+   * The flushed manifests are now chunks of a registered pack: each gets a reference that never goes
+   * (versions are kept), and leaves hot storage.
+   */
+  settleManifests(versions: readonly string[]): void {
+    for (const version of versions) {
+      this.#sql.exec('UPDATE blob_chunks SET refs = refs + 1 WHERE hash = ?', version)
+      this.#sql.exec('DELETE FROM blob_manifests_hot WHERE version = ?', version)
+    }
   }
 
   /** Records a version; on a new row each distinct chunk gains one reference. False when it was already there. */

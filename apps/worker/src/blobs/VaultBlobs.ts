@@ -2,7 +2,7 @@
 // commits and head decisions. The Worker does the data plane (hashing, pack bodies); this class only
 // decides, so every decision about one vault happens in one place, in order.
 
-import { ManifestError, decideHead, decodeManifest, distinctChunks, versionIdOf } from '@amber/blobs'
+import { ManifestError, decideHead, decodeManifest, distinctChunks, encodePack, readPackHeader, versionIdOf } from '@amber/blobs'
 import type { CommitAnswer, HeadRecord, Manifest, VersionInfo } from '@amber/blobs'
 import { EntryKind, isTreeError } from '@amber/core'
 import type { FileId, RoomLogger } from '@amber/core'
@@ -38,6 +38,18 @@ export interface VaultBlobsOptions {
   /** Stored bytes changed: the host reports usage. */
   readonly onUsageChanged: () => void
 }
+
+/** Where a committed manifest's bytes are: still in hot storage, or a chunk of a pack in R2. */
+export type ManifestSource = { readonly bytes: Uint8Array } | { readonly location: ChunkLocation }
+
+/**
+ * Manifests up to this size wait in DO SQLite and reach R2 together, in one pack per flush: a vault of
+ * many small files then costs one R2 write per pack of chunks, not one more per file. Bigger ones (files
+ * of roughly 100 MB and up) are written at once, each as a pack of its own.
+ */
+export const HOT_MANIFEST_MAX_BYTES = 128 * 1024
+/** Hot manifests adding up to this are flushed at the next alarm, whatever their age. */
+const HOT_MANIFESTS_FLUSH_BYTES = 4 * 1024 * 1024
 
 /** After a maintenance run that could not finish (a corrupt pack, R2 down), wait this long before trying again. */
 const MAINTENANCE_RETRY_MS = 10 * 60_000
@@ -83,6 +95,15 @@ export class VaultBlobs {
     return result
   }
 
+  /** A committed manifest's bytes or place; undefined when no version has it. */
+  manifestSource(version: string): ManifestSource | undefined {
+    const bytes = this.#index.hotManifest(version)
+    if (bytes !== undefined) return { bytes }
+    if (!this.#index.hasManifest(version)) return undefined
+    const location = this.#index.locate([version]).found[0]
+    return location === undefined ? undefined : { location }
+  }
+
   versions(fileId: string): VersionInfo[] {
     return this.#index.versions(fileId)
   }
@@ -114,11 +135,11 @@ export class VaultBlobs {
     if (missing.length > 0) return { kind: 'missing-chunks', missing }
     const wrong = this.#wrongLength(manifest)
     if (wrong !== undefined) return { kind: 'bad-manifest', message: wrong }
-    const { bucket, vaultId } = this.#options
-    if (!this.#index.hasManifest(version)) {
-      await bucket.put(blobKeys.manifest(vaultId, version), manifestBytes)
-      this.#index.countR2Write()
-    }
+    // A big manifest goes to R2 first, unreferenced (GC takes it if the commit fails below); a small one
+    // is written to hot storage in the same synchronous step as its version row.
+    const known = this.#index.hasManifest(version)
+    const hot = manifestBytes.length <= HOT_MANIFEST_MAX_BYTES
+    if (!known && !hot) await this.#storeManifests([{ version, bytes: manifestBytes }])
     const fileId = file.fileId ?? (await ensureBinary(room, file.path))
     if (fileId === undefined) return { kind: 'not-a-binary' }
     // From here to the head decision nothing awaits: GC cannot drop a chunk between the check and the references.
@@ -127,7 +148,9 @@ export class VaultBlobs {
     if (stillMissing.length > 0) return { kind: 'missing-chunks', missing: stillMissing }
     const summary = { version, sha256: manifest.sha256, size: manifest.size, mtime: manifest.mtime, device: manifest.device }
     const row = { ...summary, fileId, committedAt: now, manifestBytes: manifestBytes.length, ...(file.base === undefined ? {} : { base: file.base }) }
+    if (!known && hot) this.#index.putHotManifest(version, manifestBytes, now)
     const added = this.#index.insertVersion(row, chunks)
+    if (!known && !hot) this.#index.settleManifests([version])
     const decision = decideHead(room.getHead(fileId), summary, file.base, now)
     if (decision.changed) await room.setHead(fileId, decision.head)
     if (added) this.#options.onUsageChanged()
@@ -164,9 +187,35 @@ export class VaultBlobs {
 
   maintenanceDue(): boolean {
     const now = this.#now()
-    const { gcGraceMs, repackBelow } = this.#options.config
-    const at = this.#index.nextMaintenanceAt(gcGraceMs, repackBelow, now)
+    const at = this.#nextMaintenanceAt(now)
     return at !== undefined && at <= now && now >= this.#maintenanceNotBefore
+  }
+
+  /** Manifest flush, GC or repack: whichever is due first. */
+  #nextMaintenanceAt(now: number): number | undefined {
+    const { gcGraceMs, repackBelow, manifestFlushMs } = this.#options.config
+    const gc = this.#index.nextMaintenanceAt(gcGraceMs, repackBelow, now)
+    const flush = this.#index.manifestFlushAt(manifestFlushMs, HOT_MANIFESTS_FLUSH_BYTES, now)
+    return gc === undefined ? flush : flush === undefined ? gc : Math.min(gc, flush)
+  }
+
+  /** When due, writes the hot manifests to R2 as one pack, then lets go of their hot copies. */
+  async #flushManifests(now: number): Promise<void> {
+    const due = this.#index.manifestFlushAt(this.#options.config.manifestFlushMs, HOT_MANIFESTS_FLUSH_BYTES, now)
+    if (due === undefined || due > now) return
+    const hot = this.#index.hotManifests()
+    await this.#storeManifests(hot)
+    this.#index.settleManifests(hot.map(({ version }) => version))
+  }
+
+  /** Manifests as chunks of one new pack (a manifest is named by its SHA-256, like a chunk): reserved, written, registered. */
+  async #storeManifests(manifests: readonly { version: string; bytes: Uint8Array }[]): Promise<void> {
+    const { bucket, vaultId } = this.#options
+    const pack = encodePack(manifests.map(({ version, bytes }) => ({ hash: version, bytes })))
+    const packId = createPackId()
+    this.#index.reservePack(packId, pack.length, this.#now())
+    await bucket.put(blobKeys.pack(vaultId, packId), pack)
+    this.#index.registerPack(packId, readPackHeader(pack)!.entries, this.#now())
   }
 
   /** GC and repacking (called from the alarm when due); asks for the next wake itself. */
@@ -175,6 +224,7 @@ export class VaultBlobs {
     const now = this.#now()
     let complete = false
     try {
+      await this.#flushManifests(now)
       complete = await collectGarbage({ vaultId, bucket, index: this.#index, config, logger, now })
     } catch (error) {
       // R2 failing, say: what is left is found again by the next run (see collectGarbage).
@@ -186,8 +236,7 @@ export class VaultBlobs {
   }
 
   #scheduleMaintenance(): void {
-    const { gcGraceMs, repackBelow } = this.#options.config
-    const at = this.#index.nextMaintenanceAt(gcGraceMs, repackBelow, this.#now())
+    const at = this.#nextMaintenanceAt(this.#now())
     if (at !== undefined) this.#options.wakeAt(Math.max(at, this.#maintenanceNotBefore))
   }
 }

@@ -7,7 +7,6 @@ import { ApiError } from '../ApiError.ts'
 import type { Env } from '../Env.ts'
 import { vaultStub } from '../vaultStub.ts'
 import type { ChunkLocation } from './BlobIndex.ts'
-import { blobKeys } from './blobKeys.ts'
 import { StoredChunkError, readChunks } from './readChunks.ts'
 
 /** Where each hash is stored, in order (repeats kept); 404 CHUNK_NOT_FOUND names the first unknown one. */
@@ -53,9 +52,14 @@ function lastIndexAtOrBefore(offsets: readonly number[], position: number): numb
 
 /** A committed manifest's bytes, checked against their name; undefined when there is no such version. */
 export async function loadManifestBytes(env: Env, vaultId: string, version: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const object = await env.BLOBS.get(blobKeys.manifest(vaultId, version))
-  if (object === null) return undefined
-  const bytes = new Uint8Array(await object.arrayBuffer())
+  const source = await vaultStub(env, vaultId).manifestSource(vaultId, version)
+  if (source === undefined) return undefined
+  if ('location' in source) {
+    // A chunk of a pack, read (and verified) like any other.
+    for await (const { bytes } of readChunks(env.BLOBS, vaultId, [source.location])) return bytes as Uint8Array<ArrayBuffer>
+    return undefined
+  }
+  const bytes = new Uint8Array(source.bytes)
   if ((await sha256Hex(bytes)) !== version) throw new StoredChunkError(version, `manifest ${version} does not match its name`)
   return bytes
 }

@@ -71,12 +71,12 @@ export function vaultObject(vault: TestVault) {
 }
 
 /** Every row of one of the vault's blob tables. */
-export function blobRows(vault: TestVault, table: 'blob_chunks' | 'blob_packs' | 'blob_versions'): Promise<Record<string, SqlStorageValue>[]> {
+export function blobRows(vault: TestVault, table: 'blob_chunks' | 'blob_packs' | 'blob_versions' | 'blob_manifests_hot'): Promise<Record<string, SqlStorageValue>[]> {
   return runInDurableObject(vaultObject(vault), (_instance, state) => state.storage.sql.exec(`SELECT * FROM ${table} ORDER BY 1`).toArray())
 }
 
-/** R2 keys under the vault's `packs/` or `manifests/`. */
-export async function blobKeysIn(vault: TestVault, folder: 'packs' | 'manifests'): Promise<string[]> {
+/** R2 keys under the vault's `packs/`. */
+export async function blobKeysIn(vault: TestVault, folder: 'packs'): Promise<string[]> {
   const listed = await env.BLOBS.list({ prefix: `vaults/${vault.vaultId}/${folder}/` })
   return listed.objects.map((object) => object.key)
 }
@@ -86,6 +86,13 @@ export function ageBlobs(vault: TestVault, ms: number): Promise<void> {
   return runInDurableObject(vaultObject(vault), (_instance, state) => {
     state.storage.sql.exec('UPDATE blob_chunks SET touched_at = touched_at - ?', ms)
     state.storage.sql.exec('UPDATE blob_packs SET created_at = created_at - ?', ms)
+  })
+}
+
+/** Moves hot manifests' storage time into the past, so the next alarm flushes them to R2. */
+export function ageHotManifests(vault: TestVault, ms: number): Promise<void> {
+  return runInDurableObject(vaultObject(vault), (_instance, state) => {
+    state.storage.sql.exec('UPDATE blob_manifests_hot SET stored_at = stored_at - ?', ms)
   })
 }
 
