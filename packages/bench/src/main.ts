@@ -13,6 +13,7 @@ import { measureColdOpen } from './core/measureColdOpen.ts'
 import { measureRoomMemory, measureVaultReconnect } from './core/measureVault.ts'
 import { measureTraceStorage } from './core/measureTraceStorage.ts'
 import { measureChunkingParameters, measureChunkingThroughput } from './binaries/measureChunking.ts'
+import { measureBinaryTransfers } from './binaries/measureTransfers.ts'
 
 const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
@@ -69,8 +70,10 @@ async function main(): Promise<void> {
   const MiB = 1024 * 1024
   const chunking = { throughputBytes: (small ? 16 : 256) * MiB, runs: small ? 1 : 5, editFileBytes: (small ? 4 : 100) * MiB, editPositions: small ? 2 : 8 }
   log(`binaries: chunking throughput over ${chunking.throughputBytes / MiB} MiB, parameter study on ${chunking.editFileBytes / MiB} MiB`)
+  const transfers = { editFileBytes: (small ? 4 : 100) * MiB, mixedBytes: small ? 16 * MiB : 1e9 }
   const binaries = {
     chunking: { settings: chunking, throughput: measureChunkingThroughput(chunking), parameters: measureChunkingParameters(chunking) },
+    transfers: { settings: transfers, ...(await measureBinaryTransfers(transfers, log)) },
   }
 
   const report = {
