@@ -12,3 +12,12 @@ export function seededBytes(length: number, seed: number): Uint8Array {
   const out = cipher.update(Buffer.alloc(length))
   return new Uint8Array(out.buffer, out.byteOffset, out.length)
 }
+
+/** `data` with `remove` bytes at `at` replaced by `insert`: the edits of the chunking tests and benchmarks. */
+export function splice(data: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length - remove + insert.length)
+  out.set(data.subarray(0, at))
+  out.set(insert, at)
+  out.set(data.subarray(at + remove), at + insert.length)
+  return out
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_CHUNKING, chunkLengths, chunkStream, sha256HexWith } from '../src/index.ts'
 import { nodeSha256 } from '../src/node.ts'
-import { seededBytes } from '../test-support/seededBytes.ts'
+import { seededBytes, splice } from '../test-support/seededBytes.ts'
 
 const SEED = Number(process.env.SEED ?? 0x5eed)
 const MiB = 1024 * 1024
@@ -22,13 +22,6 @@ function newChunks(before: Uint8Array, after: Uint8Array): number {
   return chunkHashes(after).filter((hash) => !known.has(hash)).length
 }
 
-function splice(data: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length - remove + insert.length)
-  out.set(data.subarray(0, at))
-  out.set(insert, at)
-  out.set(data.subarray(at + remove), at + insert.length)
-  return out
-}
 
 describe('FastCDC', () => {
   it('keeps every chunk within its bounds and the lengths add up', () => {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { DEFAULT_CHUNKING, chunkLengths } from '@amber/blobs'
 import type { ChunkingParams } from '@amber/blobs'
 import { nodeSha256 } from '@amber/blobs/node'
-import { seededBytes } from '@amber/blobs/test-support'
+import { seededBytes, splice } from '@amber/blobs/test-support'
 import { median } from '../stats.ts'
 
 const KiB = 1024
@@ -101,13 +101,6 @@ function resend(before: Map<string, number>, after: Map<string, number>) {
   return { chunks, bytes }
 }
 
-function splice(data: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length - remove + insert.length)
-  out.set(data.subarray(0, at))
-  out.set(insert, at)
-  out.set(data.subarray(at + remove), at + insert.length)
-  return out
-}
 
 export function measureChunkingParameters(settings: ChunkingSettings) {
   const original = seededBytes(settings.editFileBytes, 0xfeed)

@@ -2,38 +2,23 @@
 // Node device byte for byte, a version written in Node is read and verified in the page, and after a
 // reload that read is served from the IndexedDB binary cache with the server unreachable.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '@amber/blobs'
 import { MemoryStore } from '../../src/store/MemoryStore.ts'
 import { randomBytes } from '../support/bytes.ts'
-import { bundle, launchBrowser, servePage, waitForGlobal } from '../browser/harness.ts'
-import type { BrowserSession, PageServer } from '../browser/harness.ts'
-import { amberServer, closeAll, createVault, openVault, untilHeads } from './support/e2e.ts'
+import { waitForGlobal } from '../browser/harness.ts'
+import { sdkPageInChromium } from './support/sdkPageInChromium.ts'
+import { amberServer, createVault, openVault, untilHeads } from './support/e2e.ts'
 
-let session: BrowserSession
-let pageServer: PageServer
-
-beforeAll(async () => {
-  pageServer = await servePage(await bundle(new URL('./support/sdk.page.ts', import.meta.url)), {
-    title: 'SDK binaries e2e',
-    port: amberServer().pagePort,
-  })
-  session = await launchBrowser()
-}, 60_000)
-
-afterAll(async () => {
-  await closeAll()
-  await session?.close()
-  await pageServer?.close()
-})
+const sdkPage = sdkPageInChromium('SDK binaries e2e')
 
 describe('binary files in Chromium (IndexedDB)', () => {
   it('round-trips between the page and Node, and reads the head offline from the cache after a reload', async () => {
     const created = await createVault('chromium-binaries')
     const { origin } = amberServer()
     const options = { origin, vaultId: created.vaultId, token: created.token }
-    const page = await session.newPage()
-    await page.goto(pageServer.url)
+    const page = await sdkPage.session().newPage()
+    await page.goto(sdkPage.url())
     await waitForGlobal(page, 'amberSdk')
     await page.evaluate((o) => globalThis.amberSdk.open(o), options)
     await page.evaluate(() => globalThis.amberSdk.whenSynced())
@@ -54,11 +39,11 @@ describe('binary files in Chromium (IndexedDB)', () => {
     expect(await page.evaluate(() => globalThis.amberSdk.cachedVersion('Node/photo.jpg'))).toBe(version)
 
     // Reloaded with the server unreachable: the head is still known and its bytes come from IndexedDB.
-    await session.context.route(`${origin}/**`, (route) => route.abort('internetdisconnected'))
+    await sdkPage.session().context.route(`${origin}/**`, (route) => route.abort('internetdisconnected'))
     await page.reload()
     await waitForGlobal(page, 'amberSdk')
     await page.evaluate((o) => globalThis.amberSdk.open(o), options)
     expect(await page.evaluate(() => globalThis.amberSdk.readBinary('Node/photo.jpg'))).toEqual(read)
-    await session.context.unroute(`${origin}/**`)
+    await sdkPage.session().context.unroute(`${origin}/**`)
   })
 })
