@@ -15,7 +15,13 @@ export type {
   BinaryConflictEvent,
   HeadEvent,
 } from './Vault.ts'
-export type { ReadFileOptions, TransferOptions, WriteFileOptions, WriteResult } from './binary/BinaryFiles.ts'
+export type {
+  FileToWrite,
+  ReadFileOptions,
+  TransferOptions,
+  WriteFileOptions,
+  WriteResult,
+} from './binary/BinaryFiles.ts'
 export type { TransferPhase, TransferProgress } from './binary/TransferProgress.ts'
 export type { RetryPolicy } from './binary/retry.ts'
 export type { HeadRecord, VersionInfo } from '@amber/blobs'

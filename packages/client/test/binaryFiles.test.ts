@@ -1,8 +1,9 @@
 // Binary files through the SDK against the in-process fakes (socket and HTTP API): writes that send only
-// missing chunks, verified reads, retries that resume, corrupted chunks refetched and never returned or
-// cached, concurrent writes and the binaryConflict event, the heads document kept read-only.
+// missing chunks, batch writes whose files share packs, verified reads, retries that resume, corrupted
+// chunks refetched and never returned or cached, concurrent writes and the binaryConflict event, the
+// heads document kept read-only.
 
-import { sha256Hex } from '@amber/blobs'
+import { PACK_TARGET_BYTES, sha256Hex } from '@amber/blobs'
 import { HEADS_DOC_ID, MessageType, SyncStep } from '@amber/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BinaryConflictEvent, TransferProgress } from '../src/index.ts'
@@ -11,7 +12,7 @@ import { MemoryStore } from '../src/store/MemoryStore.ts'
 import { closeDevices, createFakes, device, untilHead } from './support/binaryFakes.ts'
 import type { Fakes } from './support/binaryFakes.ts'
 import { nextEvent } from './support/sdk.ts'
-import { expectSameBytes, randomBytes } from './support/bytes.ts'
+import { expectSameBytes, randomBytes, smallFiles, totalBytes } from './support/bytes.ts'
 import { TransferFaults } from './support/TransferFaults.ts'
 
 let fakes: Fakes
@@ -111,6 +112,137 @@ describe('writeFile and readFile', () => {
     )
     expect(result.head.mtime).toBe(1_234)
     expectSameBytes(await vault.readFile('f.bin'), data)
+  })
+})
+
+describe('writeFiles: a batch in shared packs', () => {
+  const count = (request: string) => fakes.blobs.requests.filter((sent) => sent === request).length
+  const commits = () => fakes.blobs.requests.filter((sent) => sent.startsWith('POST binaries/')).length
+
+  it('50 small files go up in ⌈total / PACK_TARGET_BYTES⌉ packs after one missing request, and read back byte for byte', async () => {
+    const vault = await device(fakes)
+    const files = smallFiles(50, 21)
+    const progress: TransferProgress[] = []
+    const results = await vault.writeFiles(files, { onProgress: (event) => progress.push(event) })
+    expect(count('POST packs')).toBe(Math.ceil(totalBytes(files) / PACK_TARGET_BYTES))
+    expect(count('POST packs')).toBeLessThan(5)
+    expect(count('POST chunks/missing')).toBe(1)
+    expect(commits()).toBe(50)
+    // One result per item, in order, each the file's head.
+    expect(results.map((result) => [result.won, result.head.size])).toEqual(
+      files.map(({ data }) => [true, data.length]),
+    )
+    expectMonotonic(progress, ['chunking', 'uploading', 'committing'])
+    expect(progress.find((event) => event.phase === 'chunking')?.bytesTotal).toBe(totalBytes(files))
+    expect(progress.filter((event) => event.phase === 'uploading').at(-1)?.bytesTotal).toBe(totalBytes(files))
+
+    const reader = await device(fakes)
+    await untilHead(fakes, reader, files.at(-1)!.path, results.at(-1)!.version)
+    for (const [index, { path, data }] of files.entries()) {
+      expect(reader.head(path)?.version).toBe(results[index]!.version)
+      expectSameBytes(await reader.readFile(path), data)
+    }
+  })
+
+  it('a second identical batch uploads no chunk', async () => {
+    const vault = await device(fakes)
+    const files = smallFiles(50, 22)
+    await vault.writeFiles(files)
+    const packs = count('POST packs')
+    const chunks = fakes.blobs.packedChunks.length
+    const copies = await vault.writeFiles(files.map(({ path, data }) => ({ path: `Copy/${path}`, data })))
+    expect(count('POST packs')).toBe(packs)
+    expect(fakes.blobs.packedChunks.length).toBe(chunks)
+    expect(count('POST chunks/missing')).toBe(2)
+    expect(copies.every((result) => result.won)).toBe(true)
+    expectSameBytes(await vault.readFile('Copy/Photos/007.jpg'), files[7]!.data)
+  })
+
+  it('a batch cut mid-way resumes: missing is asked again, no stored chunk is sent again', async () => {
+    const faults = new TransferFaults(fakes.blobs.fetch)
+    const vault = await device(fakes, { faults })
+    const files = smallFiles(250, 23) // about 10 MiB: two packs
+    faults.cutAt = PACK_TARGET_BYTES + 512 * 1024 // inside the second pack
+    const results = await vault.writeFiles(files)
+    expect(faults.cuts).toBe(1)
+    expect(faults.packs.length).toBe(Math.ceil(totalBytes(files) / PACK_TARGET_BYTES))
+    expect(faults.packs.length).toBe(2)
+    expect(count('POST chunks/missing')).toBe(2)
+    expect(new Set(fakes.blobs.packedChunks).size).toBe(fakes.blobs.packedChunks.length)
+    expect(results.every((result) => result.won)).toBe(true)
+    for (const index of [0, 124, 249])
+      expectSameBytes(await vault.readFile(files[index]!.path), files[index]!.data)
+  })
+
+  it('a new file and an edit of an existing one: the edit is committed against its base and wins, no conflict', async () => {
+    const vault = await device(fakes)
+    const old = randomBytes(600 * 1024, 24)
+    const first = await vault.writeFile('Docs/scan.pdf', old, { mtime: 5_000 })
+    const conflicts: BinaryConflictEvent[] = []
+    vault.on('binaryConflict', (event) => conflicts.push(event))
+    const edited = old.slice()
+    edited[300_000]! ^= 1
+    const fresh = randomBytes(40 * 1024, 25)
+    const before = fakes.blobs.packedChunks.length
+    const [added, edit] = await vault.writeFiles([
+      { path: 'Docs/new.png', data: fresh, mtime: 1_000 },
+      { path: 'Docs/scan.pdf', data: edited, mtime: 1_000 }, // an older clock: succession, not a race
+    ])
+    expect(added!.won && edit!.won).toBe(true)
+    const fileId = vault.tree.get('Docs/scan.pdf')!.id
+    expect(fakes.blobs.versions.get(fileId)?.[0]).toMatchObject({
+      version: edit!.version,
+      base: first.version,
+    })
+    expect(fakes.blobs.patchCommits).toBe(1)
+    expect(edit!.head.conflict).toBeUndefined()
+    // The new file's chunk and the chunks around the edit, in one pack.
+    expect(count('POST packs')).toBe(2)
+    expect(fakes.blobs.packedChunks.length - before).toBeLessThanOrEqual(3)
+    expectSameBytes(await vault.readFile('Docs/scan.pdf'), edited)
+    expectSameBytes(await vault.readFile('Docs/new.png'), fresh)
+    await vault.flush()
+    expect(conflicts).toEqual([])
+  })
+
+  it('a path given twice: the later version succeeds the earlier', async () => {
+    const vault = await device(fakes)
+    const [first, second] = await vault.writeFiles([
+      { path: 'twice.bin', data: randomBytes(30_000, 26), mtime: 2_000 },
+      { path: 'twice.bin', data: randomBytes(30_000, 27), mtime: 1_000 },
+    ])
+    expect([first!.won, second!.won]).toEqual([true, true])
+    expect(second!.head.version).toBe(second!.version)
+    expect(fakes.blobs.versions.get(vault.tree.get('twice.bin')!.id)?.[0]?.base).toBe(first!.version)
+    expect(count('POST packs')).toBe(1)
+  })
+
+  it('a commit answered MISSING_CHUNKS mid-batch uploads what it names; the batch is committed', async () => {
+    const vault = await device(fakes)
+    const files = [1, 2, 3].map((seed) => ({ path: `gc/${seed}.bin`, data: randomBytes(10_000, 30 + seed) }))
+    const lastChunk = await sha256Hex(files[2]!.data) // under FastCDC's minimum: one chunk
+    fakes.blobs.beforeCommit = () => {
+      fakes.blobs.chunks.delete(lastChunk) // GC ran between the upload and the last commits
+      fakes.blobs.beforeCommit = undefined
+    }
+    const results = await vault.writeFiles(files)
+    expect(results.every((result) => result.won)).toBe(true)
+    expect(commits()).toBe(4)
+    expect(count('POST packs')).toBe(2)
+    expect(fakes.blobs.packedChunks.at(-1)).toBe(lastChunk)
+    expectSameBytes(await vault.readFile('gc/3.bin'), files[2]!.data)
+  })
+
+  it('a text path anywhere in the batch refuses it before any entry is created or byte sent', async () => {
+    const vault = await device(fakes)
+    await expect(
+      vault.writeFiles([
+        { path: 'a.png', data: randomBytes(10, 40) },
+        { path: 'Note.md', data: randomBytes(10, 41) },
+      ]),
+    ).rejects.toMatchObject({ code: 'NOT_A_BINARY' })
+    expect(vault.tree.list()).toEqual([])
+    expect(fakes.blobs.requests).toEqual([])
   })
 })
 

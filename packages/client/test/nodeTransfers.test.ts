@@ -1,16 +1,18 @@
-// `@amber/client/node` against the in-process fakes: uploads streamed from disk, downloads assembled in a
+// `@amber/client/node` against the in-process fakes: uploads streamed from disk (one file or a batch in
+// shared packs), downloads assembled in a
 // temp file that reuse the old destination's chunks and an interrupted run's temp file, and a
 // destination that never holds anything but a complete, verified file.
 
-import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { PACK_TARGET_BYTES } from '@amber/blobs'
+import { existsSync, rmSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { downloadFile, partialPathOf, uploadFile } from '../src/node/index.ts'
+import { downloadFile, partialPathOf, uploadFile, uploadFiles } from '../src/node/index.ts'
 import { closeDevices, createFakes, device, untilHead } from './support/binaryFakes.ts'
 import type { Fakes } from './support/binaryFakes.ts'
-import { expectSameBytes, randomBytes } from './support/bytes.ts'
+import { expectSameBytes, randomBytes, smallFiles, totalBytes } from './support/bytes.ts'
 import { DestinationWatcher } from './support/DestinationWatcher.ts'
 import { TransferFaults } from './support/TransferFaults.ts'
 
@@ -60,6 +62,51 @@ describe('uploadFile', () => {
       },
     })
     await expect(upload).rejects.toMatchObject({ code: 'SOURCE_CHANGED' })
+  })
+})
+
+describe('uploadFiles', () => {
+  it('uploads 50 files from disk in shared packs, each with its own mtime, byte-identical when read back', async () => {
+    const vault = await device(fakes)
+    const files = smallFiles(50, 10)
+    await mkdir(join(dir, 'Photos'))
+    for (const [index, { path, data }] of files.entries()) {
+      await writeFile(join(dir, path), data)
+      await utimes(join(dir, path), 1_700_000_000 + index, 1_700_000_000 + index)
+    }
+    const results = await uploadFiles(
+      vault,
+      files.map(({ path }) => ({ path, srcPath: join(dir, path) })),
+    )
+    const packs = fakes.blobs.requests.filter((request) => request === 'POST packs').length
+    expect(packs).toBe(Math.ceil(totalBytes(files) / PACK_TARGET_BYTES))
+    expect(results.map((result) => result.head.mtime)).toEqual(
+      files.map((_, index) => (1_700_000_000 + index) * 1000),
+    )
+    for (const { path, data } of files) expectSameBytes(await vault.readFile(path), data)
+  })
+
+  it('a file removed while the batch is read fails it with the open error', async () => {
+    const vault = await device(fakes)
+    for (const name of ['a.bin', 'b.bin']) await writeFile(join(dir, name), randomBytes(50_000, 12))
+    const upload = uploadFiles(
+      vault,
+      ['a.bin', 'b.bin'].map((name) => ({ path: name, srcPath: join(dir, name) })),
+      { onProgress: () => rmSync(join(dir, 'b.bin'), { force: true }) },
+    )
+    await expect(upload).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(fakes.blobs.requests).toEqual([])
+  })
+
+  it('a missing source file fails the batch before anything is sent', async () => {
+    const vault = await device(fakes)
+    await writeFile(join(dir, 'here.bin'), randomBytes(1000, 11))
+    const upload = uploadFiles(vault, [
+      { path: 'here.bin', srcPath: join(dir, 'here.bin') },
+      { path: 'gone.bin', srcPath: join(dir, 'gone.bin') },
+    ])
+    await expect(upload).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(fakes.blobs.requests).toEqual([])
   })
 })
 

@@ -1,6 +1,7 @@
-// Binary files of a vault (docs/binaries.md): write a version (chunk, upload what is missing, commit
-// with the head this device knew as base), read one (verified chunk by chunk and as a whole), list
-// versions. `Vault` exposes it; `@amber/client/node` builds disk transfers on `resolve` and `context`.
+// Binary files of a vault (docs/binaries.md): write versions, one file or a batch (chunk, upload what is
+// missing in packs shared across the files, commit each with the head this device knew as base), read one
+// (verified chunk by chunk and as a whole), list versions. `Vault` exposes it; `@amber/client/node`
+// builds disk transfers on `writeMany`, `resolve` and `context`.
 
 import {
   BlobErrorCode,
@@ -14,14 +15,15 @@ import {
   versionIdOf,
 } from '@amber/blobs'
 import type { HeadRecord, Manifest, VersionInfo } from '@amber/blobs'
-import { EntryKind } from '../tree/coreTree.ts'
+import { EntryKind, kindForPath } from '../tree/coreTree.ts'
 import type { TreeEntry } from '../tree/coreTree.ts'
 import type { VaultTree } from '../tree/VaultTree.ts'
 import { ClientErrorCode, VaultError } from '../VaultError.ts'
 import type { LocalStore } from '../store/LocalStore.ts'
 import type { BlobHttp } from './BlobHttp.ts'
 import type { ByteSource } from './ByteSource.ts'
-import { chunkFile } from './chunkFile.ts'
+import { chunkFiles } from './chunkFile.ts'
+import type { ChunkedFile } from './chunkFile.ts'
 import { fetchVerified } from './fetchVerified.ts'
 import { PORTABLE_HASHING } from './hashing.ts'
 import type { Hashing } from './hashing.ts'
@@ -31,7 +33,8 @@ import type { RetryPolicy } from './retry.ts'
 import type { TransferContext } from './TransferContext.ts'
 import { ProgressReporter } from './TransferProgress.ts'
 import type { TransferProgress } from './TransferProgress.ts'
-import { uploadVersion } from './uploadVersion.ts'
+import { uploadVersions } from './uploadVersions.ts'
+import type { VersionUpload } from './uploadVersions.ts'
 
 /** Options every transfer takes. */
 export interface TransferOptions {
@@ -51,6 +54,22 @@ export interface WriteFileOptions extends TransferOptions {
 export interface ReadFileOptions extends TransferOptions {
   /** A version id from `fileVersions` or a head record; default: the file's head. */
   readonly version?: string
+}
+
+/** One file of `vault.writeFiles`. */
+export interface FileToWrite {
+  /** Vault path of the binary; the entry and missing folders are created. */
+  readonly path: string
+  readonly data: Uint8Array | Blob
+  /** Modification time (ms since the epoch). Default: a File's `lastModified`, else now. */
+  readonly mtime?: number
+}
+
+/** One file of a batch write: where it goes, its bytes, its modification time (ms since the epoch). */
+export interface BinaryWrite {
+  readonly path: string
+  readonly source: ByteSource
+  readonly mtime: number
 }
 
 /** What `vault.writeFile` committed. */
@@ -105,30 +124,50 @@ export class BinaryFiles {
     options: WriteFileOptions & { mtime: number },
     hashing: Hashing = PORTABLE_HASHING,
   ): Promise<WriteResult> {
-    const entry = this.#entry(path, true)
-    // The head this device knew when the write started: the server decides succession against it.
-    const base = this.host.heads.get(entry.id)?.version
+    const [result] = await this.writeMany([{ path, source, mtime: options.mtime }], options, hashing)
+    return result!
+  }
+
+  /**
+   * Writes each item as a new version of its binary (entries created when missing), one result per item
+   * in order. The files are chunked one after another and their missing chunks travel in shared packs; a
+   * path given twice is written twice, the later version succeeding the earlier.
+   */
+  async writeMany(
+    items: readonly BinaryWrite[],
+    options: TransferOptions,
+    hashing: Hashing = PORTABLE_HASHING,
+  ): Promise<WriteResult[]> {
+    const entries = this.#writableEntries(items.map(({ path }) => path))
+    // The heads this device knew when the write started: the server decides succession against them.
+    const bases = entries.map((entry) => this.host.heads.get(entry.id)?.version)
     const ctx = this.context(options, hashing)
-    // Chunk while the tree entry travels: the commit is refused (FILE_NOT_FOUND) until the server has it.
-    const [file] = await Promise.all([
-      chunkFile(source, hashing, ctx.progress, options.signal),
+    // Chunk while the tree entries travel: a commit is refused (FILE_NOT_FOUND) until the server has its entry.
+    const [files] = await Promise.all([
+      chunkFiles(
+        items.map(({ source }) => source),
+        hashing,
+        ctx.progress,
+        options.signal,
+      ),
       untilAborted(this.host.treeSynced(), options.signal),
     ])
-    const next: Manifest = { size: file.size, sha256: file.sha256, mtime: options.mtime, device: this.host.deviceId, chunks: file.chunks }
-    const manifest = encodeManifest(next)
-    const version = await versionIdOf(manifest)
-    // A small edit to a big file commits a few hundred bytes instead of the whole chunk list.
-    const baseManifest = base === undefined ? undefined : this.#manifests.get(base)
-    const patch = baseManifest && encodeManifestPatch(diffManifests(baseManifest, base!, next, version))
-    const answer = await uploadVersion(ctx, { fileId: entry.id, source, file, manifest, patch, base })
-    this.#remember(version, next)
-    this.host.heads.committed(entry.id, answer.head)
-    return { version: answer.version, won: answer.won, head: answer.head }
+    const versions = await this.#versions(items, entries, bases, files)
+    const answers = await uploadVersions(
+      ctx,
+      versions.map(({ upload }) => upload),
+      (index, answer) => {
+        const { upload, version, manifest } = versions[index]!
+        this.#remember(version, manifest)
+        this.host.heads.committed(upload.fileId, answer.head)
+      },
+    )
+    return answers.map(({ version, won, head }) => ({ version, won, head }))
   }
 
   /** The bytes of a version (default: the head), every chunk and the whole verified; the head is cached in the store. */
   async read(path: string, options: ReadFileOptions = {}): Promise<Uint8Array> {
-    const entry = this.#entry(path, false)
+    const entry = this.#entry(path)
     const version = this.#versionOf(entry, options.version)
     const cached = await this.host.store.getBinary?.(entry.id)
     if (cached?.version === version) return cached.bytes
@@ -149,7 +188,7 @@ export class BinaryFiles {
 
   /** Every version of the binary at `path`, newest commit first. */
   async versions(path: string, signal?: AbortSignal): Promise<VersionInfo[]> {
-    const entry = this.#entry(path, false)
+    const entry = this.#entry(path)
     const backoff = new Backoff(this.host.retry, this.host.random, signal)
     try {
       return [...(await withRetries(backoff, () => this.host.http.versions(entry.id, signal)))]
@@ -162,7 +201,7 @@ export class BinaryFiles {
 
   /** The entry, version and verified manifest a read of `path` fetches. */
   async resolve(path: string, ctx: TransferContext, version?: string): Promise<ResolvedVersion> {
-    const entry = this.#entry(path, false)
+    const entry = this.#entry(path)
     const id = this.#versionOf(entry, version)
     return { entry, version: id, manifest: await this.#manifest(ctx, id) }
   }
@@ -178,16 +217,66 @@ export class BinaryFiles {
     }
   }
 
-  #entry(path: string, create: boolean): TreeEntry {
-    const entry = this.host.tree.get(path) ?? (create ? this.host.tree.createFile(path) : undefined)
+  #entry(path: string): TreeEntry {
+    const entry = this.host.tree.get(path)
     if (!entry)
       throw new VaultError(ClientErrorCode.PathNotFound, `no file at ${JSON.stringify(path)}`, { path })
-    if (entry.kind !== EntryKind.Binary)
-      throw new VaultError(BlobErrorCode.NotABinary, `${entry.path} is a ${entry.kind}, not a binary file`, {
-        path,
-        docId: entry.id,
-      })
+    if (entry.kind !== EntryKind.Binary) throw notABinary(path, entry.kind, entry.id)
     return entry
+  }
+
+  /** The binary entry of every path; missing ones are created in one tree transaction, once every path was checked. */
+  #writableEntries(paths: readonly string[]): TreeEntry[] {
+    const tree = this.host.tree
+    for (const path of paths) {
+      const entry = tree.get(path)
+      const kind = entry?.kind ?? kindForPath(tree.doc, path)
+      if (kind !== EntryKind.Binary) throw notABinary(path, kind, entry?.id)
+    }
+    let entries: TreeEntry[] = []
+    tree.doc.transact(() => {
+      entries = paths.map((path) => tree.get(path) ?? tree.createFile(path))
+    })
+    return entries
+  }
+
+  /**
+   * Each item's version: its manifest, and a patch when the base's manifest is known (a small edit of a
+   * big file then commits a few hundred bytes instead of the whole chunk list).
+   */
+  async #versions(
+    items: readonly BinaryWrite[],
+    entries: readonly TreeEntry[],
+    bases: ReadonlyArray<string | undefined>,
+    files: readonly ChunkedFile[],
+  ): Promise<Array<{ upload: VersionUpload; version: string; manifest: Manifest }>> {
+    // A path written earlier in this batch: the later write succeeds that version.
+    const earlier = new Map<string, { version: string; manifest: Manifest }>()
+    const versions = []
+    for (const [index, item] of items.entries()) {
+      const { id: fileId } = entries[index]!
+      const file = files[index]!
+      const next: Manifest = {
+        size: file.size,
+        sha256: file.sha256,
+        mtime: item.mtime,
+        device: this.host.deviceId,
+        chunks: file.chunks,
+      }
+      const manifest = encodeManifest(next)
+      const version = await versionIdOf(manifest)
+      const previous = earlier.get(fileId)
+      const base = previous?.version ?? bases[index]
+      const baseManifest = previous?.manifest ?? (base === undefined ? undefined : this.#manifests.get(base))
+      const patch = baseManifest && encodeManifestPatch(diffManifests(baseManifest, base!, next, version))
+      earlier.set(fileId, { version, manifest: next })
+      versions.push({
+        upload: { fileId, source: item.source, file, manifest, patch, base },
+        version,
+        manifest: next,
+      })
+    }
+    return versions
   }
 
   #versionOf(entry: TreeEntry, version: string | undefined): string {
@@ -233,6 +322,13 @@ export class BinaryFiles {
       this.host.reportError(error) // the read itself succeeded; only offline reads of it are lost
     }
   }
+}
+
+function notABinary(path: string, kind: EntryKind, docId: string | undefined): VaultError {
+  return new VaultError(BlobErrorCode.NotABinary, `${path} is a ${kind}, not a binary file`, {
+    path,
+    ...(docId === undefined ? {} : { docId }),
+  })
 }
 
 /** Throws `BAD_MANIFEST` unless the assembled file has the manifest's size and SHA-256 (the `verifying` phase). */

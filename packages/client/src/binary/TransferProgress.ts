@@ -5,8 +5,8 @@
 export type TransferPhase = 'chunking' | 'uploading' | 'downloading' | 'verifying' | 'committing'
 
 /**
- * Progress of `writeFile`, `readFile`, `uploadFile` or `downloadFile`; `bytesDone` never decreases within a
- * phase and ends at `bytesTotal`.
+ * Progress of `writeFile`, `writeFiles`, `readFile`, `uploadFile(s)` or `downloadFile` (a batch reports as one
+ * transfer); `bytesDone` never decreases within a phase and ends at `bytesTotal`.
  * @example
  * await vault.writeFile('Photos/cat.jpg', bytes, {
  *   onProgress: ({ phase, bytesDone, bytesTotal }) => bar.set(phase, bytesDone / bytesTotal),
@@ -15,7 +15,7 @@ export type TransferPhase = 'chunking' | 'uploading' | 'downloading' | 'verifyin
 export interface TransferProgress {
   readonly phase: TransferPhase
   readonly bytesDone: number
-  /** What the phase moves: the file size when chunking or verifying; only what is missing when uploading or downloading. */
+  /** What the phase moves: the file size (a batch: every file's) when chunking or verifying; only what is missing when uploading or downloading. */
   readonly bytesTotal: number
 }
 

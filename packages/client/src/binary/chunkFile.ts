@@ -1,5 +1,6 @@
 // A file as the manifest sees it: FastCDC chunks named by SHA-256, the whole-file SHA-256 and size,
-// computed in one streaming pass over a ByteSource.
+// computed in one streaming pass over a ByteSource. A batch chunks its files one after another and keeps
+// only these lists, never the bytes.
 
 import { DEFAULT_CHUNKING, chunkStream } from '@amber/blobs'
 import type { ChunkRef } from '@amber/blobs'
@@ -16,14 +17,30 @@ export interface ChunkedFile {
   readonly offsets: readonly number[]
 }
 
-/** Chunks and hashes a whole source in one pass, reported as `chunking` when a reporter is given. */
+/** Chunks and hashes every source, one after another, as one `chunking` phase over their total size. */
+export async function chunkFiles(
+  sources: readonly ByteSource[],
+  hashing: Hashing,
+  progress: ProgressReporter,
+  signal?: AbortSignal,
+): Promise<ChunkedFile[]> {
+  progress.begin(
+    'chunking',
+    sources.reduce((total, { size }) => total + size, 0),
+  )
+  const files: ChunkedFile[] = []
+  for (const source of sources) files.push(await chunkFile(source, hashing, progress, signal))
+  progress.finish('chunking')
+  return files
+}
+
+/** Chunks and hashes a whole source in one pass; `progress` (when given) hears the bytes as `chunking`. */
 export async function chunkFile(
   source: ByteSource,
   hashing: Hashing,
   progress: ProgressReporter | undefined,
   signal?: AbortSignal,
 ): Promise<ChunkedFile> {
-  progress?.begin('chunking', source.size)
   const whole = hashing.file()
   const chunks: ChunkRef[] = []
   const offsets: number[] = []
@@ -36,7 +53,6 @@ export async function chunkFile(
     size += chunk.length
     progress?.advance('chunking', chunk.length)
   }
-  progress?.finish('chunking')
   return { size, sha256: whole.digestHex(), chunks, offsets }
 }
 

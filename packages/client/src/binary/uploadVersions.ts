@@ -1,6 +1,8 @@
-// Writing a version: ask which chunks the server lacks, send those in packs, commit the manifest. Every
-// retry asks again, so what reached the server before a failure is never sent twice; a commit answered
-// 409 MISSING_CHUNKS (GC raced the upload) sends what it names and commits again.
+// Writing versions, one or a batch: ask once which chunks the server lacks (across every file), send those
+// in packs shared across files, then commit each version in order. R2 charges per write, so a vault of
+// small files goes up in a few packs, not one per file. Every retry asks again for the versions not yet
+// committed, so what reached the server before a failure is never sent twice; a commit answered 409
+// MISSING_CHUNKS (GC raced the upload) sends what it names and commits again.
 
 import { BlobErrorCode, encodePack } from '@amber/blobs'
 import type { CommitAnswer } from '@amber/blobs'
@@ -22,66 +24,114 @@ export interface VersionUpload {
   /** The encoded manifest (`encodeManifest`). */
   readonly manifest: Uint8Array
   /** The same version as a patch against `base` (`encodeManifestPatch`): sent instead when given. */
-  readonly patch?: Uint8Array
+  readonly patch?: Uint8Array | undefined
   /** The head this write started from; undefined for a new file. */
   readonly base: string | undefined
 }
 
-export async function uploadVersion(ctx: TransferContext, upload: VersionUpload): Promise<CommitAnswer> {
+/** Where a distinct chunk is read from: the first upload and chunk index that has it. */
+interface ChunkPlace {
+  readonly hash: string
+  readonly length: number
+  readonly upload: number
+  readonly index: number
+}
+
+/**
+ * Uploads the missing chunks of every version and commits the versions in order; `committed` hears each
+ * answer as it arrives (so a later failure does not hide an earlier commit). One pack is in memory at a time.
+ */
+export async function uploadVersions(
+  ctx: TransferContext,
+  uploads: readonly VersionUpload[],
+  committed: (index: number, answer: CommitAnswer) => void,
+): Promise<CommitAnswer[]> {
   const { http, progress, signal } = ctx
-  const firstIndex = new Map<string, number>()
-  upload.file.chunks.forEach(([hash], index) => {
-    if (!firstIndex.has(hash)) firstIndex.set(hash, index)
-  })
+  const places = new Map<string, ChunkPlace>()
+  uploads.forEach((upload, index) =>
+    upload.file.chunks.forEach(([hash, length], chunk) => {
+      if (!places.has(hash)) places.set(hash, { hash, length, upload: index, index: chunk })
+    }),
+  )
   const counted = new Set<string>()
 
   const send = async (hashes: readonly string[]): Promise<void> => {
-    const spans = hashes.flatMap((hash) => {
-      const index = firstIndex.get(hash)
-      return index === undefined ? [] : [{ hash, index, length: upload.file.chunks[index]![1] }]
-    })
+    // In file order, so a pack holds neighbouring chunks and each file is read front to back once.
+    const spans = [...new Set(hashes)]
+      .flatMap((hash) => places.get(hash) ?? [])
+      .sort((a, b) => a.upload - b.upload || a.index - b.index)
     const fresh = spans.filter(({ hash }) => !counted.has(hash))
     for (const { hash } of fresh) counted.add(hash)
     progress.expect('uploading', sum(fresh))
     for (const group of groupChunks(spans, PACK_LIMITS)) {
       const chunks = []
-      for (const { index } of group)
-        chunks.push(await readChunk(upload.source, upload.file, index, ctx.hashing))
+      for (const { upload, index } of group)
+        chunks.push(await readChunk(uploads[upload]!.source, uploads[upload]!.file, index, ctx.hashing))
       await http.putPack(encodePack(chunks), signal)
       progress.advance('uploading', sum(group))
       ctx.backoff.progressed()
     }
   }
 
+  const answers: CommitAnswer[] = []
   return withRetries(ctx.backoff, async () => {
+    const pending = uploads.slice(answers.length)
+    const hashes = new Set(pending.flatMap(({ file }) => file.chunks.map(([hash]) => hash)))
     const missing: string[] = []
-    for (const batch of batches([...firstIndex.keys()])) missing.push(...(await http.missing(batch, signal)))
+    for (const batch of batches([...hashes])) missing.push(...(await http.missing(batch, signal)))
     await send(missing)
     progress.finish('uploading')
-    let body = upload.patch ?? upload.manifest
-    progress.begin('committing', body.length)
-    for (let round = 1; ; round++) {
-      let outcome
-      try {
-        outcome = await http.commit(upload.fileId, body, upload.base, signal)
-      } catch (error) {
-        // The server cannot rebuild the patch (its base is unknown there): send the whole manifest.
-        if (!(body === upload.patch && error instanceof VaultError && error.code === BlobErrorCode.VersionNotFound)) throw error
-        body = upload.manifest
-        outcome = await http.commit(upload.fileId, body, upload.base, signal)
-      }
-      if ('committed' in outcome) {
-        progress.finish('committing')
-        return outcome.committed
-      }
-      if (round === COMMIT_ROUNDS)
-        throw new VaultError(
-          BlobErrorCode.MissingChunks,
-          `the server still lacks ${outcome.missing.length} chunks after ${round} uploads`,
-        )
-      await send(outcome.missing)
+    progress.begin(
+      'committing',
+      uploads.reduce((total, upload) => total + bodyOf(upload).length, 0),
+    )
+    for (const upload of pending) {
+      const answer = await commit(ctx, upload, send)
+      answers.push(answer)
+      progress.advance('committing', bodyOf(upload).length)
+      ctx.backoff.progressed()
+      committed(answers.length - 1, answer)
     }
+    progress.finish('committing')
+    return answers
   })
+}
+
+/** Commits one version, uploading what a MISSING_CHUNKS answer names; the whole manifest when the patch's base is unknown. */
+async function commit(
+  ctx: TransferContext,
+  upload: VersionUpload,
+  send: (hashes: readonly string[]) => Promise<void>,
+): Promise<CommitAnswer> {
+  const { http, signal } = ctx
+  let body = bodyOf(upload)
+  for (let round = 1; ; round++) {
+    let outcome
+    try {
+      outcome = await http.commit(upload.fileId, body, upload.base, signal)
+    } catch (error) {
+      // The server cannot rebuild the patch (its base is unknown there): send the whole manifest.
+      if (!(
+        body === upload.patch &&
+        error instanceof VaultError &&
+        error.code === BlobErrorCode.VersionNotFound
+      ))
+        throw error
+      body = upload.manifest
+      outcome = await http.commit(upload.fileId, body, upload.base, signal)
+    }
+    if ('committed' in outcome) return outcome.committed
+    if (round === COMMIT_ROUNDS)
+      throw new VaultError(
+        BlobErrorCode.MissingChunks,
+        `the server still lacks ${outcome.missing.length} chunks after ${round} uploads`,
+      )
+    await send(outcome.missing)
+  }
+}
+
+function bodyOf(upload: VersionUpload): Uint8Array {
+  return upload.patch ?? upload.manifest
 }
 
 function sum(spans: ReadonlyArray<{ readonly length: number }>): number {

@@ -50,13 +50,56 @@ export async function* fileBlocks(handle: FileHandle): AsyncGenerator<Uint8Array
   }
 }
 
-/** An open file as an upload source (or a download's old copy to scan). */
-export async function fileSource(handle: FileHandle): Promise<ByteSource & { readonly mtimeMs: number }> {
-  const stat = await handle.stat()
-  return {
-    size: stat.size,
-    mtimeMs: stat.mtimeMs,
-    blocks: () => fileBlocks(handle),
-    read: (offset, length) => readAt(handle, offset, length),
+/** An open file as a source (a download's old copy to scan). */
+export async function fileSource(handle: FileHandle): Promise<ByteSource> {
+  const { size } = await handle.stat()
+  return { size, blocks: () => fileBlocks(handle), read: (offset, length) => readAt(handle, offset, length) }
+}
+
+/**
+ * Upload sources read by path, with one file open at a time: a batch reads its files one after another
+ * (each streamed once to chunk it, then its missing chunks read back in file order), so a batch of
+ * thousands of files never runs out of descriptors. Reads of two files must not overlap.
+ */
+export class PathSources {
+  #open: { readonly path: string; readonly handle: Promise<FileHandle> } | undefined
+
+  /** The file at `path` as a source; `size` (from a stat) only sizes the progress. */
+  source(path: string, size: number): ByteSource {
+    return {
+      size,
+      blocks: () => this.#blocks(path),
+      read: async (offset, length) => readAt(await this.#handle(path), offset, length),
+    }
   }
+
+  /** Closes the file still open. */
+  async close(): Promise<void> {
+    const open = this.#open
+    this.#open = undefined
+    await closeQuietly(open?.handle)
+  }
+
+  async *#blocks(path: string): AsyncGenerator<Uint8Array> {
+    yield* fileBlocks(await this.#handle(path))
+  }
+
+  async #handle(path: string): Promise<FileHandle> {
+    if (this.#open?.path === path) return this.#open.handle
+    const previous = this.#open?.handle
+    const handle = open(path, 'r')
+    // Its reader gets a failed open; until it awaits it (after the close below) it must not count as unhandled.
+    handle.catch(() => undefined)
+    this.#open = { path, handle }
+    await closeQuietly(previous)
+    return handle
+  }
+}
+
+/** Closes a handle; one that never opened was already reported to whoever asked for it. */
+async function closeQuietly(handle: Promise<FileHandle> | undefined): Promise<void> {
+  await handle?.then(
+    (opened) => opened.close(),
+    () => undefined, // the failed open rejected its own read; nothing to close
+  )
 }

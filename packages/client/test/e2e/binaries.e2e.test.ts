@@ -1,11 +1,12 @@
 // Binary files against the real server: only changed chunks travel (counted in the packs a counting fetch
-// sees), reads come back verified, and two devices writing one binary while one is partitioned converge
+// sees), a batch of small files shares packs, reads come back verified, and two devices writing one binary while one is partitioned converge
 // on the same head, with the loser kept as a readable version and a binaryConflict event on both.
 
+import { PACK_TARGET_BYTES } from '@amber/blobs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Vault } from '../../src/index.ts'
 import { MemoryStore } from '../../src/store/MemoryStore.ts'
-import { expectSameBytes, randomBytes } from '../support/bytes.ts'
+import { expectSameBytes, randomBytes, smallFiles, totalBytes } from '../support/bytes.ts'
 import { nextEvent } from '../support/sdk.ts'
 import { TransferFaults } from '../support/TransferFaults.ts'
 import { closeAll, createVault, openVault, untilHeads } from './support/e2e.ts'
@@ -73,6 +74,35 @@ describe('binary files on the real server', () => {
     expect(faults.packedChunks - before).toBe(0)
     expect(copy.head.sha256).toBe((await vault.fileVersions('big.bin')).at(-1)!.sha256)
     expect((await vault.fileVersions('big.bin')).length).toBe(3)
+  })
+
+  it('50 small files in one writeFiles go up in ⌈total / PACK_TARGET_BYTES⌉ packs; a copy sends none; a mixed batch commits the edit on its base', async () => {
+    const created = await createVault('binaries-batch')
+    const { vault, faults } = await countingDevice(created)
+    const files = smallFiles(50, 7)
+    const results = await vault.writeFiles(files)
+    expect(faults.packs.length).toBe(Math.ceil(totalBytes(files) / PACK_TARGET_BYTES))
+    expect(results.every((result) => result.won)).toBe(true)
+    const reader = await openVault(created, new MemoryStore(), { lazy: true })
+    await untilHeads(reader, () => reader.head(files.at(-1)!.path)?.version === results.at(-1)!.version)
+    for (const { path, data } of files) expectSameBytes(await reader.readFile(path), data)
+
+    const packs = faults.packs.length
+    await vault.writeFiles(files.map(({ path, data }) => ({ path: `Copy/${path}`, data })))
+    expect(faults.packs.length).toBe(packs)
+
+    const edited = files[3]!.data.slice()
+    edited[100]! ^= 0xff
+    const [added, edit] = await vault.writeFiles([
+      { path: 'Photos/new.jpg', data: randomBytes(30_000, 8) },
+      { path: files[3]!.path, data: edited },
+    ])
+    expect([added!.won, edit!.won, edit!.head.conflict]).toEqual([true, true, undefined])
+    expect(faults.packs.length).toBe(packs + 1)
+    const [latest, previous] = await vault.fileVersions(files[3]!.path)
+    expect(latest).toMatchObject({ version: edit!.version, base: results[3]!.version })
+    expect(previous!.version).toBe(results[3]!.version)
+    expectSameBytes(await vault.readFile(files[3]!.path), edited)
   })
 
   it('two devices write one binary, one partitioned: same head on both, the loser kept and readable, an event on both', async () => {

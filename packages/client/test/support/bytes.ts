@@ -14,3 +14,21 @@ export function expectSameBytes(actual: Uint8Array | undefined, expected: Uint8A
   const first = actual === undefined ? 0 : expected.findIndex((byte, index) => actual[index] !== byte)
   expect(first, 'first differing byte').toBe(-1)
 }
+
+/** `count` seeded files of 20–60 KiB (photos, attachments) under `folder`, as `vault.writeFiles` takes them. */
+export function smallFiles(
+  count: number,
+  seed: number,
+  folder = 'Photos',
+): Array<{ path: string; data: Uint8Array }> {
+  const gen = prng.create(seed)
+  return Array.from({ length: count }, (_, index) => ({
+    path: `${folder}/${String(index).padStart(3, '0')}.jpg`,
+    data: prng.uint8Array(gen, prng.uint32(gen, 20 * 1024, 60 * 1024)),
+  }))
+}
+
+/** Total bytes of a batch. */
+export function totalBytes(files: ReadonlyArray<{ readonly data: Uint8Array }>): number {
+  return files.reduce((total, { data }) => total + data.length, 0)
+}
