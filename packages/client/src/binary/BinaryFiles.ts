@@ -267,11 +267,14 @@ export class BinaryFiles {
       const version = await versionIdOf(manifest)
       const previous = earlier.get(fileId)
       const base = previous?.version ?? bases[index]
-      const baseManifest = previous?.manifest ?? (base === undefined ? undefined : this.#manifests.get(base))
+      // A version committed before this batch: its chunks are on the server (an earlier one of this batch's are not yet).
+      const committed = previous === undefined && base !== undefined ? this.#manifests.get(base) : undefined
+      const baseManifest = previous?.manifest ?? committed
       const patch = baseManifest && encodeManifestPatch(diffManifests(baseManifest, base!, next, version))
+      const stored = committed && new Set(committed.chunks.map(([hash]) => hash))
       earlier.set(fileId, { version, manifest: next })
       versions.push({
-        upload: { fileId, source: item.source, file, manifest, patch, base },
+        upload: { fileId, source: item.source, file, manifest, patch, base, stored },
         version,
         manifest: next,
       })

@@ -55,6 +55,7 @@ export class FakeBlobServer {
     const route = `${request.method} ${path.replace(/^binaries\/[^/]+\/versions$/, 'binaries/:fileId/versions').replace(/^manifests\/.*/, 'manifests/:version')}`
     switch (route) {
       case 'POST chunks/missing':
+        this.askedMissing.push(hashesOf(body).length)
         return json(200, { missing: hashesOf(body).filter((hash) => !this.chunks.has(hash)) })
       case 'POST packs':
         return this.#storePack(body)
@@ -105,6 +106,8 @@ export class FakeBlobServer {
     )
   }
 
+  /** How many hashes each `chunks/missing` asked about. */
+  readonly askedMissing: number[] = []
   /** Commits sent as patches, to check the SDK sends them. */
   patchCommits = 0
 
