@@ -153,7 +153,7 @@ describe('POST binaries/:fileId/versions', () => {
   let fileIds: string[]
   let device: VaultTestClient
   beforeAll(async () => {
-    fileIds = await createBinaryEntries(vault, 'Bilder/a.png', 'Bilder/b.png', 'Bilder/c.png', 'Bilder/d.png', 'Bilder/e.png')
+    fileIds = await createBinaryEntries(vault, 'Bilder/a.png', 'Bilder/b.png', 'Bilder/c.png', 'Bilder/d.png', 'Bilder/e.png', 'Bilder/f.png')
     device = new VaultTestClient('watcher')
     await connectInWorkerd(device, vault)
     await device.whenCaughtUp()
@@ -223,6 +223,22 @@ describe('POST binaries/:fileId/versions', () => {
     // Both losers stay versions of their file.
     const listed = (await (await vaultFetch(vault, `binaries/${fileIds[2]!}/versions`)).json()) as VersionsAnswer
     expect(listed.versions.map((v) => v.version).sort()).toEqual([base.version, early.version, late.version].sort())
+  })
+
+  it('many commits at once to one file end on the head the rule picks, whatever order the server takes them in', async () => {
+    const fileId = fileIds[5]!
+    const chunks = await seededChunks(24, ...Array.from({ length: 12 }, (_, index) => 100 + index))
+    await uploadPack(vault, chunks)
+    const base = await manifestOf([chunks[0]!], 1_000, 'base')
+    expect((await commitVersion(vault, fileId, base.bytes)).status).toBe(201)
+    // Eleven devices write from the same base at once; two share the latest mtime (the version id breaks the tie).
+    const versions = await Promise.all(chunks.slice(1).map((chunk, index) => manifestOf([chunk], index < 2 ? 9_000 : 2_000 + index, `device-${index}`)))
+    const answers = await Promise.all(versions.map(async (version) => (await (await commitVersion(vault, fileId, version.bytes, base.version)).json()) as CommitAnswer))
+    const expected = versions.filter((v) => v.manifest.mtime === 9_000).map((v) => v.version).sort().at(-1)!
+    await device.waitFor(() => headIn(device, fileId)?.version === expected, 'the winner in the heads document')
+    expect(answers.filter((answer) => answer.version === expected)[0]!.won).toBe(true)
+    const listed = (await (await vaultFetch(vault, `binaries/${fileId}/versions`)).json()) as VersionsAnswer
+    expect(listed.versions).toHaveLength(12)
   })
 
   it('a succession wins even with an older mtime (a device with a slow clock overwrites what it saw)', async () => {

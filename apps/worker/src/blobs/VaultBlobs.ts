@@ -58,8 +58,10 @@ export class VaultBlobs {
   readonly #options: VaultBlobsOptions
   readonly #index: BlobIndex
   readonly #now: () => number
-  /** Commits run one at a time: a head decision must see the head the previous commit wrote. */
+  /** Commit decisions run one at a time: a head decision must see the head the previous commit chose. */
   #commits: Promise<unknown> = Promise.resolve()
+  /** Heads decided whose write the room has not applied yet (it runs between frames). */
+  readonly #decidedHeads = new Map<string, HeadRecord>()
   /** Maintenance does not run again before this (in memory: a wake only costs one extra attempt). */
   #maintenanceNotBefore = 0
 
@@ -112,13 +114,33 @@ export class VaultBlobs {
     return this.#index.counts()
   }
 
+  /**
+   * Commits run their decisions one at a time (each head decision sees the one before), but wait for
+   * durability side by side: the heads of many commits then share one storage commit.
+   */
   commit(room: BinaryRoom, target: CommitTarget, manifestBytes: Uint8Array): Promise<CommitOutcome> {
     const run = this.#commits.then(() => this.#commit(room, target, manifestBytes))
     this.#commits = run.catch(() => undefined) // a failed commit answers its caller; the next one still runs
-    return run
+    return run.then(async ({ outcome, durable }) => {
+      await durable
+      return outcome
+    })
   }
 
-  async #commit(room: BinaryRoom, target: CommitTarget, manifestBytes: Uint8Array): Promise<CommitOutcome> {
+  async #commit(room: BinaryRoom, target: CommitTarget, manifestBytes: Uint8Array): Promise<{ outcome: CommitOutcome; durable?: Promise<void> }> {
+    const decided = await this.#decide(room, target, manifestBytes)
+    if (decided.kind !== 'committed') return { outcome: decided }
+    const { headChanged, ...outcome } = decided
+    if (!headChanged) return { outcome }
+    const { fileId, answer } = outcome
+    this.#decidedHeads.set(fileId, answer.head)
+    const durable = room.setHead(fileId, answer.head).finally(() => {
+      if (this.#decidedHeads.get(fileId) === answer.head) this.#decidedHeads.delete(fileId)
+    })
+    return { outcome, durable }
+  }
+
+  async #decide(room: BinaryRoom, target: CommitTarget, manifestBytes: Uint8Array): Promise<Exclude<CommitOutcome, { kind: 'committed' }> | (Extract<CommitOutcome, { kind: 'committed' }> & { headChanged: boolean })> {
     let manifest
     try {
       manifest = decodeManifest(manifestBytes)
@@ -151,10 +173,14 @@ export class VaultBlobs {
     if (!known && hot) this.#index.putHotManifest(version, manifestBytes, now)
     const added = this.#index.insertVersion(row, chunks)
     if (!known && !hot) this.#index.settleManifests([version])
-    const decision = decideHead(room.getHead(fileId), summary, file.base, now)
-    if (decision.changed) await room.setHead(fileId, decision.head)
+    const decision = decideHead(this.#headOf(room, fileId), summary, file.base, now)
     if (added) this.#options.onUsageChanged()
-    return { kind: 'committed', fileId, created: file.fileId === undefined, answer: { version, head: decision.head, won: decision.won } }
+    return { kind: 'committed', fileId, created: file.fileId === undefined, answer: { version, head: decision.head, won: decision.won }, headChanged: decision.changed }
+  }
+
+  /** The head a decision must see: one decided but not yet in the heads document, else the document's. */
+  #headOf(room: BinaryRoom, fileId: string): HeadRecord | undefined {
+    return this.#decidedHeads.get(fileId) ?? room.getHead(fileId)
   }
 
   /** Why the manifest's chunk lengths disagree with the stored chunks, if they do: its size would lie. */
@@ -177,7 +203,7 @@ export class VaultBlobs {
     const entry = room.entryAt(target.path)
     if (entry === undefined) return target.ifMatch === undefined ? { path: target.path } : { kind: 'precondition-failed' }
     if (entry.kind !== EntryKind.Binary) return { kind: 'not-a-binary' }
-    const head: HeadRecord | undefined = room.getHead(entry.id)
+    const head = this.#headOf(room, entry.id)
     if (target.ifMatch !== undefined && head?.sha256 !== target.ifMatch) return { kind: 'precondition-failed' }
     // A write through the files API replaces what is there: it succeeds the current head.
     return { fileId: entry.id, path: entry.path, ...(head === undefined ? {} : { base: head.version }) }

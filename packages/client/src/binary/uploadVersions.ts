@@ -16,6 +16,11 @@ import type { TransferContext } from './TransferContext.ts'
 
 /** Commit attempts answered MISSING_CHUNKS before giving up (each one uploads what was named). */
 const COMMIT_ROUNDS = 3
+/**
+ * Commits in flight at once. The server decides heads one at a time but waits for durability side by
+ * side, so a batch of small files is not one storage round trip per file.
+ */
+const COMMIT_WINDOW = 8
 
 export interface VersionUpload {
   readonly fileId: string
@@ -68,14 +73,24 @@ export async function uploadVersions(
     const fresh = spans.filter(({ hash }) => !counted.has(hash))
     for (const { hash } of fresh) counted.add(hash)
     progress.expect('uploading', sum(fresh))
-    for (const group of groupChunks(spans, PACK_LIMITS)) {
-      const chunks = []
-      for (const { upload, index } of group)
-        chunks.push(await readChunk(uploads[upload]!.source, uploads[upload]!.file, index, ctx.hashing))
-      await http.putPack(encodePack(chunks), signal)
-      progress.advance('uploading', sum(group))
-      ctx.backoff.progressed()
+    // One pack travels while the next is read and hashed: two packs in memory at most.
+    let inFlight: Promise<void> | undefined
+    try {
+      for (const group of groupChunks(spans, PACK_LIMITS)) {
+        const chunks = []
+        for (const { upload, index } of group)
+          chunks.push(await readChunk(uploads[upload]!.source, uploads[upload]!.file, index, ctx.hashing))
+        await inFlight
+        inFlight = http.putPack(encodePack(chunks), signal).then(() => {
+          progress.advance('uploading', sum(group))
+          ctx.backoff.progressed()
+        })
+      }
+    } finally {
+      // Settle the last pack before a retry asks again what is missing (or an error leaves).
+      await inFlight?.catch(() => undefined)
     }
+    await inFlight
   }
 
   const answers: CommitAnswer[] = []
@@ -90,12 +105,16 @@ export async function uploadVersions(
       'committing',
       uploads.reduce((total, upload) => total + bodyOf(upload).length, 0),
     )
-    for (const upload of pending) {
-      const answer = await commit(ctx, upload, send)
-      answers.push(answer)
-      progress.advance('committing', bodyOf(upload).length)
-      ctx.backoff.progressed()
-      committed(answers.length - 1, answer)
+    for (const window of commitWindows(pending)) {
+      const settled = await Promise.allSettled(window.map((upload) => commit(ctx, upload, send)))
+      // Answers are taken in order up to the first failure; a retry commits the rest again.
+      for (const [index, result] of settled.entries()) {
+        if (result.status === 'rejected') throw result.reason
+        answers.push(result.value)
+        progress.advance('committing', bodyOf(window[index]!).length)
+        ctx.backoff.progressed()
+        committed(answers.length - 1, result.value)
+      }
     }
     progress.finish('committing')
     return answers
@@ -133,6 +152,24 @@ async function commit(
       )
     await send(outcome.missing)
   }
+}
+
+/**
+ * Consecutive commits that may be in flight together: at most COMMIT_WINDOW, and never two of one file
+ * (a later version of a file in the batch succeeds the earlier one, so it must arrive after it).
+ */
+function commitWindows(uploads: readonly VersionUpload[]): VersionUpload[][] {
+  const windows: VersionUpload[][] = []
+  let window: VersionUpload[] = []
+  for (const upload of uploads) {
+    if (window.length === COMMIT_WINDOW || window.some(({ fileId }) => fileId === upload.fileId)) {
+      windows.push(window)
+      window = []
+    }
+    window.push(upload)
+  }
+  if (window.length > 0) windows.push(window)
+  return windows
 }
 
 function bodyOf(upload: VersionUpload): Uint8Array {
