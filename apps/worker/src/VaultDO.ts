@@ -186,8 +186,7 @@ export class VaultDO extends DurableObject<Env> {
     this.#alarmAt = undefined
     const room = await this.#openRoom()
     await room.alarm()
-    const blobs = this.#vaultBlobs(vaultId)
-    if (blobs.maintenanceDue()) await blobs.runMaintenance()
+    await this.#vaultBlobs(vaultId).alarm()
   }
 
   /** The vault's binaries; remembers the vault id, as a socket upgrade does, so the room can open. */

@@ -61,6 +61,18 @@ describe('binary GC', () => {
     expect(alarm!).toBeLessThanOrEqual((row!.touched_at as number) + GRACE_MS)
   })
 
+  it('keeps its wake when the shared alarm fires early for the room', async () => {
+    await uploadPack(vault, await seededChunks(5, 100))
+    // Due 5 s from now: sooner than the room's own next wake (its flush delay), so only GC can ask for it.
+    await ageBlobs(vault, GRACE_MS - 5_000)
+    const [row] = await blobRows(vault, 'blob_chunks')
+    expect(await runAlarm(vault)).toBe(true)
+    expect(await blobRows(vault, 'blob_chunks'), 'not due yet').toHaveLength(1)
+    const alarm = await runInDurableObject(vaultObject(vault), (_instance, state) => state.storage.getAlarm())
+    expect(alarm, 'GC asked again for its wake').not.toBeNull()
+    expect(alarm!).toBeLessThanOrEqual((row!.touched_at as number) + GRACE_MS)
+  })
+
   it('removes exactly the chunks no version references once untouched for the grace', async () => {
     const kept = await seededChunks(2, 40_000, 50_000)
     const abandoned = await seededChunks(3, 10_000, 20_000)

@@ -211,7 +211,16 @@ export class VaultBlobs {
 
   // ---- maintenance ----------------------------------------------------------------------------------
 
-  maintenanceDue(): boolean {
+  /**
+   * From the vault's alarm, which the room shares: runs maintenance when due, else asks again for its
+   * wake (an earlier wake set for the room replaced it).
+   */
+  async alarm(): Promise<void> {
+    if (this.#maintenanceDue()) await this.#runMaintenance()
+    else this.#scheduleMaintenance()
+  }
+
+  #maintenanceDue(): boolean {
     const now = this.#now()
     const at = this.#nextMaintenanceAt(now)
     return at !== undefined && at <= now && now >= this.#maintenanceNotBefore
@@ -245,7 +254,7 @@ export class VaultBlobs {
   }
 
   /** GC and repacking (called from the alarm when due); asks for the next wake itself. */
-  async runMaintenance(): Promise<void> {
+  async #runMaintenance(): Promise<void> {
     const { vaultId, bucket, config, logger } = this.#options
     const now = this.#now()
     let complete = false
