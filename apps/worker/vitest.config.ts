@@ -23,6 +23,8 @@ export default defineConfig(async () => {
     AMBER_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     AMBER_JWT_ISSUER: TEST_JWT_ISSUER,
     AMBER_JWT_SECRET: TEST_JWT_SECRET,
+    // Usage reports follow within 50 ms instead of 10 s, so tests that wait for the registry wait little.
+    AMBER_USAGE_REPORT_MS: '50',
   }
   const setupFiles = ['./test/support/applyMigrations.ts']
   return {

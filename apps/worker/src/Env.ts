@@ -30,7 +30,8 @@ export interface Env {
   readonly AMBER_MESSAGE_BURST?: string
   readonly AMBER_SERVED_BASE_TTL_MS?: string
   readonly AMBER_MANIFEST_FLUSH_MS?: string
-  /** Binary GC (src/blobs/BlobMaintenance.ts): grace of unreferenced chunks, and the live share below which a pack is repacked. */
+  readonly AMBER_USAGE_REPORT_MS?: string
+  /** Binary GC (src/blobs/collectGarbage.ts): grace of unreferenced chunks, and the live share below which a pack is repacked. */
   readonly AMBER_BLOB_GC_GRACE_MS?: string
   readonly AMBER_REPACK_BELOW?: string
   /** Test hook (never set in production): delays every hot-storage commit by this many ms. */

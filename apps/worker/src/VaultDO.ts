@@ -13,6 +13,7 @@ import { VaultBlobs } from './blobs/VaultBlobs.ts'
 import type { CommitOutcome, CommitTarget, ManifestSource } from './blobs/VaultBlobs.ts'
 import { readFileAt, writeNoteAt, writeTargetAt } from './blobs/vaultFiles.ts'
 import type { FileContent, NoteWrite, WriteTarget } from './blobs/vaultFiles.ts'
+import { coalesce } from './coalesce.ts'
 import { blobConfigFromEnv, roomConfigFromEnv } from './config.ts'
 import { createConnection } from './createConnection.ts'
 import type { Env } from './Env.ts'
@@ -199,7 +200,7 @@ export class VaultDO extends DurableObject<Env> {
       config: blobConfigFromEnv(this.env),
       logger: this.#logger,
       wakeAt: (at) => this.#scheduler.wakeAt(at),
-      onUsageChanged: () => this.#reportUsage(vaultId),
+      onUsageChanged: this.#usageReporter(vaultId),
     })
     return this.#blobs
   }
@@ -278,9 +279,15 @@ export class VaultDO extends DurableObject<Env> {
     this.#background('device report', new Registry(this.env.DB).reportDevice({ vaultId, deviceId, credentialId: tokenId, role, connected, ackedSeq, headSeq, at }, this.#usage()))
   }
 
-  /** After binary commits and GC: the registry's figures follow in the background. */
-  #reportUsage(vaultId: string): void {
-    this.#background('usage report', new Registry(this.env.DB).reportUsage(vaultId, this.#usage()))
+  /**
+   * After binary uploads, commits and GC: the registry's figures follow in the background, at most once
+   * per AMBER_USAGE_REPORT_MS however many commits a batch makes, always ending with the latest figure.
+   */
+  #usageReporter(vaultId: string): () => void {
+    return coalesce(() => new Registry(this.env.DB).reportUsage(vaultId, this.#usage()), {
+      intervalMs: blobConfigFromEnv(this.env).usageReportMs,
+      onError: (error) => this.#logger.warn('usage report failed', { error: String(error) }),
+    })
   }
 
   #usage(): VaultUsage {

@@ -98,15 +98,18 @@ export interface BlobConfig {
   readonly repackBelow: number
   /** Small manifests wait in DO SQLite at most this long before they are written to R2 together. */
   readonly manifestFlushMs: number
+  /** The registry hears of changed binary bytes at most this often (a report is one D1 write). */
+  readonly usageReportMs: number
 }
 
-export const BLOB_DEFAULTS: BlobConfig = { gcGraceMs: 24 * 3600 * 1000, repackBelow: 0.5, manifestFlushMs: 60_000 }
+export const BLOB_DEFAULTS: BlobConfig = { gcGraceMs: 24 * 3600 * 1000, repackBelow: 0.5, manifestFlushMs: 60_000, usageReportMs: 10_000 }
 
 export function blobConfigFromEnv(env: Env): BlobConfig {
   return {
     gcGraceMs: parseCount('AMBER_BLOB_GC_GRACE_MS', env.AMBER_BLOB_GC_GRACE_MS) ?? BLOB_DEFAULTS.gcGraceMs,
     repackBelow: parseShare('AMBER_REPACK_BELOW', env.AMBER_REPACK_BELOW) ?? BLOB_DEFAULTS.repackBelow,
     manifestFlushMs: parseCount('AMBER_MANIFEST_FLUSH_MS', env.AMBER_MANIFEST_FLUSH_MS) ?? BLOB_DEFAULTS.manifestFlushMs,
+    usageReportMs: parseCount('AMBER_USAGE_REPORT_MS', env.AMBER_USAGE_REPORT_MS) ?? BLOB_DEFAULTS.usageReportMs,
   }
 }
 

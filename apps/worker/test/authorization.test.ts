@@ -230,10 +230,10 @@ async function waitForDeviceReport(vaultId: string, deviceId: string, connected:
 
 /** Uploads and commits report the vault's binary bytes to D1 in the background; wait for the last report. */
 async function waitForUsageReport(vaultId: string): Promise<void> {
-  const { packBytes, manifestBytes } = await callApi<{ packBytes: number; manifestBytes: number }>('GET', `/api/v1/vaults/${vaultId}/usage`, vaultA.token)
+  const { binaryBytes } = await callApi<{ binaryBytes: number }>('GET', `/api/v1/vaults/${vaultId}/usage`, vaultA.token)
   await eventually(async () => {
     const row = await env.DB.prepare('SELECT binary_bytes FROM vaults WHERE id = ?').bind(vaultId).first<{ binary_bytes: number }>()
-    return row?.binary_bytes === packBytes + manifestBytes
+    return row?.binary_bytes === binaryBytes
   }, 'the usage report')
 }
 

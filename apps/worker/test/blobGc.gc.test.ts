@@ -217,6 +217,28 @@ describe('binary GC', () => {
     expect(new Uint8Array(await (await vaultFetch(vault, 'files/second.bin')).arrayBuffer())).toEqual(new Uint8Array([...chunks[0]!.bytes, ...chunks[1]!.bytes]))
   })
 
+  it('counts binary bytes as the pack objects in R2 plus hot manifests, through commits, flushes, GC and repacks', async () => {
+    const expectUsageTrue = async (when: string) => {
+      const { binaryBytes, hotManifestBytes } = (await (await vaultFetch(vault, 'usage')).json()) as { binaryBytes: number; hotManifestBytes: number }
+      const { objects } = await env.BLOBS.list({ prefix: `vaults/${vault.vaultId}/packs/` })
+      expect(binaryBytes, when).toBe(objects.reduce((sum, object) => sum + object.size, 0) + hotManifestBytes)
+    }
+    const live = await seededChunks(14, 10_000, 12_000)
+    const dead = await seededChunks(15, 100_000, 200_000)
+    await uploadPack(vault, [dead[0]!, live[0]!, dead[1]!, live[1]!])
+    await uploadPack(vault, await seededChunks(16, 5000))
+    await expectUsageTrue('after uploads')
+    expect((await commitVersion(vault, fileId, (await manifestOf(live, 1)).bytes)).status).toBe(201)
+    await expectUsageTrue('with a hot manifest')
+    await ageHotManifests(vault, PAST)
+    await ageBlobs(vault, PAST)
+    await runAlarm(vault)
+    expect(await blobRows(vault, 'blob_manifests_hot')).toEqual([])
+    // The abandoned pack is gone, the mixed one repacked, the manifest flushed into a pack of its own.
+    expect(await blobKeysIn(vault, 'packs')).toHaveLength(2)
+    await expectUsageTrue('after flush, GC and repack')
+  })
+
   it('writes a manifest too big to keep hot at once, as a pack of its own', async () => {
     // ~2,000 chunk entries make a manifest of ~150 KB, over the 128 KiB kept hot.
     const chunks = await seededChunks(13, ...Array.from({ length: 2000 }, () => 1))

@@ -69,12 +69,15 @@ describe('parseRoomConfig', () => {
 })
 
 describe('blobConfigFromEnv', () => {
-  const withVars = (vars: Partial<Env>) => ({ ...env, AMBER_BLOB_GC_GRACE_MS: undefined, AMBER_REPACK_BELOW: undefined, AMBER_MANIFEST_FLUSH_MS: undefined, ...vars }) as Env
+  const withVars = (vars: Partial<Env>) => ({ ...env, AMBER_BLOB_GC_GRACE_MS: undefined, AMBER_REPACK_BELOW: undefined, AMBER_MANIFEST_FLUSH_MS: undefined, AMBER_USAGE_REPORT_MS: undefined, ...vars }) as Env
 
-  it('reads the GC grace, repack share and manifest flush delay, with defaults for unset vars', () => {
+  it('reads the GC grace, repack share, manifest flush delay and usage report interval, with defaults for unset vars', () => {
     expect(blobConfigFromEnv(withVars({}))).toEqual(BLOB_DEFAULTS)
-    expect(blobConfigFromEnv(withVars({ AMBER_BLOB_GC_GRACE_MS: '1000', AMBER_REPACK_BELOW: '0.25', AMBER_MANIFEST_FLUSH_MS: '5' }))).toEqual({ gcGraceMs: 1000, repackBelow: 0.25, manifestFlushMs: 5 })
-    expect(blobConfigFromEnv(env)).toEqual(BLOB_DEFAULTS)
+    expect(
+      blobConfigFromEnv(withVars({ AMBER_BLOB_GC_GRACE_MS: '1000', AMBER_REPACK_BELOW: '0.25', AMBER_MANIFEST_FLUSH_MS: '5', AMBER_USAGE_REPORT_MS: '7' })),
+    ).toEqual({ gcGraceMs: 1000, repackBelow: 0.25, manifestFlushMs: 5, usageReportMs: 7 })
+    // wrangler.jsonc states the defaults; the test projects shorten the usage report interval (vitest.config.ts).
+    expect(blobConfigFromEnv(env)).toEqual({ ...BLOB_DEFAULTS, usageReportMs: Number(env.AMBER_USAGE_REPORT_MS) })
   })
 
   it('refuses a grace that is no count and a share outside 0..1', () => {

@@ -28,7 +28,11 @@ export interface VersionRow extends VersionInfo {
 
 /** Storage figures for the usage report and benchmarks. */
 export interface BlobCounts {
+  /** What binaries take: pack objects in R2 (reserved ones included) and manifests still in hot storage. */
+  readonly binaryBytes: number
   readonly packBytes: number
+  readonly hotManifestBytes: number
+  /** Every committed manifest, wherever it is (most are chunks of packs, so inside `packBytes`). */
   readonly manifestBytes: number
   readonly chunks: number
   readonly packs: number
@@ -52,6 +56,18 @@ const SCHEMA = [
   'CREATE TABLE IF NOT EXISTS blob_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)',
   // Small manifests wait here (hot) until maintenance writes them to R2 together as one pack (cold).
   'CREATE TABLE IF NOT EXISTS blob_manifests_hot (version TEXT PRIMARY KEY, bytes BLOB NOT NULL, stored_at INTEGER NOT NULL)',
+  // Binary bytes stored, kept by triggers so the usage report after every commit reads one row, not the index.
+  `INSERT INTO blob_counters (name, value)
+     SELECT 'binary_bytes', (SELECT COALESCE(SUM(bytes), 0) FROM blob_packs) + (SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM blob_manifests_hot)
+     WHERE NOT EXISTS (SELECT 1 FROM blob_counters WHERE name = 'binary_bytes')`,
+  ...(
+    [
+      ['blob_packs_added', 'INSERT ON blob_packs', '+ NEW.bytes'],
+      ['blob_packs_deleted', 'DELETE ON blob_packs', '- OLD.bytes'],
+      ['blob_manifests_hot_added', 'INSERT ON blob_manifests_hot', '+ LENGTH(NEW.bytes)'],
+      ['blob_manifests_hot_deleted', 'DELETE ON blob_manifests_hot', '- LENGTH(OLD.bytes)'],
+    ] as const
+  ).map(([name, event, change]) => `CREATE TRIGGER IF NOT EXISTS ${name} AFTER ${event} BEGIN UPDATE blob_counters SET value = value ${change} WHERE name = 'binary_bytes'; END`),
 ]
 
 type Row = Record<string, SqlStorageValue>
@@ -209,7 +225,9 @@ export class BlobIndex {
   counts(): BlobCounts {
     const one = (query: string) => Number(this.#sql.exec<{ n: number | null }>(query).one().n ?? 0)
     return {
+      binaryBytes: this.binaryBytes(),
       packBytes: one('SELECT SUM(bytes) AS n FROM blob_packs'),
+      hotManifestBytes: one('SELECT SUM(LENGTH(bytes)) AS n FROM blob_manifests_hot'),
       manifestBytes: one('SELECT SUM(manifest_bytes) AS n FROM (SELECT DISTINCT version, manifest_bytes FROM blob_versions)'),
       chunks: one('SELECT COUNT(*) AS n FROM blob_chunks'),
       packs: one('SELECT COUNT(*) AS n FROM blob_packs'),
@@ -218,10 +236,9 @@ export class BlobIndex {
     }
   }
 
-  /** Binary bytes stored for the vault: packs (reserved ones included) and manifests. */
+  /** Binary bytes stored for the vault: pack objects (reserved ones included) and hot manifests. */
   binaryBytes(): number {
-    const { packBytes, manifestBytes } = this.counts()
-    return packBytes + manifestBytes
+    return this.#sql.exec<{ value: number }>("SELECT value FROM blob_counters WHERE name = 'binary_bytes'").one().value
   }
 
   // ---- garbage collection and repacking --------------------------------------------------------------
