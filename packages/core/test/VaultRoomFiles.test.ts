@@ -78,7 +78,7 @@ describe('heads document', () => {
   it('setHead reaches an unsubscribed vault session, sets the tree entry meta, is durable and survives a reopen', async () => {
     const h = await room()
     const lazy = await joinVault(h, 'lazy', { subscribeAll: false })
-    const id = await h.room.ensureBinaryEntry('Bilder/Käse.png')
+    const { fileId: id } = await h.room.ensureBinaryEntry('Bilder/Käse.png')
     const head = headOf(h)
     const seq = h.room.committedCursor.seq
     await h.room.setHead(id, head)
@@ -105,7 +105,7 @@ describe('heads document', () => {
 
   it('a client update to the heads gets READ_ONLY and is never applied, relayed or stored', async () => {
     const h = await room()
-    const id = await h.room.ensureBinaryEntry('a.pdf')
+    const { fileId: id } = await h.room.ensureBinaryEntry('a.pdf')
     await h.room.setHead(id, headOf(h))
     const writer = await joinVault(h, 'writer')
     const watcher = await joinVault(h, 'watcher')
@@ -129,7 +129,7 @@ describe('heads document', () => {
 
   it('needs no subscription, and no editor is ever asked (sync step 1) for heads state', async () => {
     const h = await room()
-    const id = await h.room.ensureBinaryEntry('a.pdf')
+    const { fileId: id } = await h.room.ensureBinaryEntry('a.pdf')
     await h.room.setHead(id, headOf(h))
     const steps = (conn: FakeConnection) => syncFrames(conn, HEADS_DOC_ID).map((m) => m.body.channel === 0 && m.body.sync.step)
     const haves = [{ docId: HEADS_DOC_ID as DocId, stateVector: Uint8Array.of(0) }]
@@ -173,7 +173,7 @@ describe('heads document', () => {
 
   it('is never unloaded, and keeps no alarm spinning', async () => {
     const h = await room({ config: { unloadIdleMs: 1_000 } })
-    const id = await h.room.ensureBinaryEntry('a.pdf')
+    const { fileId: id } = await h.room.ensureBinaryEntry('a.pdf')
     const head = headOf(h)
     await h.room.setHead(id, head)
     for (let round = 0; round < 3; round++) {
@@ -360,10 +360,10 @@ describe('writeNote and readNote', () => {
 describe('ensureBinaryEntry and deletePath', () => {
   it('ensureBinaryEntry creates the folders and the entry once (entry, kindForPath), and refuses a note or folder path', async () => {
     const h = await room()
-    const id = await h.room.ensureBinaryEntry('Bilder/2026/Käse.png')
+    const { fileId: id } = await h.room.ensureBinaryEntry('Bilder/2026/Käse.png')
     expect(h.room.entryAt('Bilder/2026/Käse.png')).toMatchObject({ id, kind: EntryKind.Binary })
     expect(h.room.entryAt('Bilder/2026')?.kind).toBe(EntryKind.Folder)
-    expect(await h.room.ensureBinaryEntry('/Bilder/2026/Ka\u0308se.png')).toBe(id)
+    expect((await h.room.ensureBinaryEntry('/Bilder/2026/Ka\u0308se.png')).fileId).toBe(id)
     expect(h.room.entry(id)?.path).toBe('Bilder/2026/Käse.png')
     expect([h.room.kindForPath('Bilder/x.MD'), h.room.kindForPath('Bilder/x.png')]).toEqual([EntryKind.Text, EntryKind.Binary])
     await h.room.writeNote('Bilder/notiz.md', 'x')

@@ -11,7 +11,8 @@ export interface BinaryRoom {
   entry(fileId: FileId): TreeEntry | undefined
   /** The kind a new file at `path` would get (the vault's text extensions). */
   kindForPath(path: string): TreeEntry['kind']
-  ensureBinaryEntry(path: string): Promise<FileId>
+  /** The binary at `path`, created when the path is free; resolves once decided, `durable` once stored. */
+  ensureBinaryEntry(path: string): Promise<{ fileId: FileId; durable: Promise<void> }>
   getHead(fileId: string): HeadRecord | undefined
   /** Writes the head into the `heads` document (and the entry's size and hash); resolves once durable. */
   setHead(fileId: string, head: HeadRecord): Promise<void>

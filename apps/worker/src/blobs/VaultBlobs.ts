@@ -130,17 +130,22 @@ export class VaultBlobs {
   async #commit(room: BinaryRoom, target: CommitTarget, manifestBytes: Uint8Array): Promise<{ outcome: CommitOutcome; durable?: Promise<void> }> {
     const decided = await this.#decide(room, target, manifestBytes)
     if (decided.kind !== 'committed') return { outcome: decided }
-    const { headChanged, ...outcome } = decided
-    if (!headChanged) return { outcome }
+    const { headChanged, entryDurable, ...outcome } = decided
+    if (!headChanged) return { outcome, durable: entryDurable }
     const { fileId, answer } = outcome
     this.#decidedHeads.set(fileId, answer.head)
-    const durable = room.setHead(fileId, answer.head).finally(() => {
+    const headDurable = room.setHead(fileId, answer.head).finally(() => {
       if (this.#decidedHeads.get(fileId) === answer.head) this.#decidedHeads.delete(fileId)
     })
-    return { outcome, durable }
+    return { outcome, durable: Promise.all([entryDurable, headDurable]).then(() => undefined) }
   }
 
-  async #decide(room: BinaryRoom, target: CommitTarget, manifestBytes: Uint8Array): Promise<Exclude<CommitOutcome, { kind: 'committed' }> | (Extract<CommitOutcome, { kind: 'committed' }> & { headChanged: boolean })> {
+  /** The decision of one commit; a new file's entry is created here, and `entryDurable` says when it is stored. */
+  async #decide(
+    room: BinaryRoom,
+    target: CommitTarget,
+    manifestBytes: Uint8Array,
+  ): Promise<Exclude<CommitOutcome, { kind: 'committed' }> | (Extract<CommitOutcome, { kind: 'committed' }> & { headChanged: boolean; entryDurable?: Promise<void> })> {
     let manifest
     try {
       manifest = decodeManifest(manifestBytes)
@@ -162,7 +167,9 @@ export class VaultBlobs {
     const known = this.#index.hasManifest(version)
     const hot = manifestBytes.length <= HOT_MANIFEST_MAX_BYTES
     if (!known && !hot) await this.#storeManifests([{ version, bytes: manifestBytes }])
-    const fileId = file.fileId ?? (await ensureBinary(room, file.path))
+    // Creating the entry is decided now but stored alongside the head: commits need not wait on each other's storage.
+    const ensured = file.fileId === undefined ? await ensureBinary(room, file.path) : undefined
+    const fileId = file.fileId ?? ensured?.fileId
     if (fileId === undefined) return { kind: 'not-a-binary' }
     // From here to the head decision nothing awaits: GC cannot drop a chunk between the check and the references.
     const now = this.#now()
@@ -175,7 +182,14 @@ export class VaultBlobs {
     if (!known && !hot) this.#index.settleManifests([version])
     const decision = decideHead(this.#headOf(room, fileId), summary, file.base, now)
     if (added) this.#options.onUsageChanged()
-    return { kind: 'committed', fileId, created: file.fileId === undefined, answer: { version, head: decision.head, won: decision.won }, headChanged: decision.changed }
+    return {
+      kind: 'committed',
+      fileId,
+      created: ensured !== undefined,
+      answer: { version, head: decision.head, won: decision.won },
+      headChanged: decision.changed,
+      ...(ensured === undefined ? {} : { entryDurable: ensured.durable }),
+    }
   }
 
   /** The head a decision must see: one decided but not yet in the heads document, else the document's. */
@@ -277,7 +291,7 @@ export class VaultBlobs {
 }
 
 /** The binary at `path`, created when the path is free; undefined when a note or folder took it meanwhile. */
-async function ensureBinary(room: BinaryRoom, path: string): Promise<FileId | undefined> {
+async function ensureBinary(room: BinaryRoom, path: string): Promise<{ fileId: FileId; durable: Promise<void> } | undefined> {
   try {
     return await room.ensureBinaryEntry(path)
   } catch (error) {

@@ -299,10 +299,12 @@ export class VaultRoom {
 
   /**
    * The id of the live binary at `path`, creating it (and missing folders) when the path is free.
-   * Throws `TreeError` (`PATH_TAKEN` for a folder or note there). Resolves once durable.
+   * Throws `TreeError` (`PATH_TAKEN` for a folder or note there). Resolves as soon as decided, with
+   * `durable` for the creation being stored: a caller that writes more (a head) waits for both together.
    */
-  ensureBinaryEntry(path: string): Promise<FileId> {
-    return this.runServerOp(() => this.fileAt(path, EntryKind.Binary) ?? this.createFileAt(path, EntryKind.Binary))
+  async ensureBinaryEntry(path: string): Promise<{ fileId: FileId; durable: Promise<void> }> {
+    const { value, durable } = await this.decideServerOp(() => this.fileAt(path, EntryKind.Binary) ?? this.createFileAt(path, EntryKind.Binary))
+    return { fileId: value, durable }
   }
 
   /**
@@ -379,6 +381,13 @@ export class VaultRoom {
    * wrote is durable. Unlike a frame's task, its error goes to the caller.
    */
   private async runServerOp<T>(operation: () => T | Promise<T>): Promise<T> {
+    const { value, durable } = await this.decideServerOp(operation)
+    await durable
+    return value
+  }
+
+  /** Runs a server operation between frames, in arrival order; resolves once it ran, with its durability apart. */
+  private decideServerOp<T>(operation: () => T | Promise<T>): Promise<{ value: T; durable: Promise<void> }> {
     const run = this.queue.then(async () => {
       if (this.failed) throw new Error('the vault room is closed')
       const value = await operation()
@@ -388,9 +397,7 @@ export class VaultRoom {
       () => undefined,
       () => undefined,
     )
-    const { value, durable } = await run
-    await durable
-    return value
+    return run
   }
 
   private enqueue(task: () => Promise<void>, conn: Connection): Promise<void> {
