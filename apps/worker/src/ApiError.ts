@@ -47,6 +47,11 @@ export class ApiError extends HTTPException {
   ) {
     super(status, { message })
   }
+
+  /** The JSON body every API error is answered with. */
+  body(): { error: { code: ApiErrorCode | BlobErrorCode; message: string } & ApiErrorDetails } {
+    return { error: { code: this.code, message: this.message, ...this.details } }
+  }
 }
 
 /** 404 for a vault the caller may not see: the same answer whether or not it exists. */

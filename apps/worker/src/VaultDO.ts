@@ -143,6 +143,13 @@ export class VaultDO extends DurableObject<Env> {
     return blobs.commit(await this.#openRoom(), target, manifest)
   }
 
+  /** Commits decided in the order given; their durability is waited for together. */
+  async commitVersions(vaultId: string, commits: readonly { target: CommitTarget; manifest: Uint8Array }[]): Promise<CommitOutcome[]> {
+    const blobs = this.#vaultBlobs(vaultId)
+    const room = await this.#openRoom()
+    return Promise.all(commits.map(({ target, manifest }) => blobs.commit(room, target, manifest)))
+  }
+
   async manifestSource(vaultId: string, version: string): Promise<ManifestSource | undefined> {
     return this.#vaultBlobs(vaultId).manifestSource(version)
   }

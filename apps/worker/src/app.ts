@@ -56,7 +56,7 @@ app.onError((error, c) => renderError(c, error))
 
 function renderError(c: Context<AppEnv>, error: Error): Response {
   if (error instanceof ApiError) {
-    return c.json({ error: { code: error.code, message: error.message, ...error.details } }, error.status)
+    return c.json(error.body(), error.status)
   }
   if (error instanceof HTTPException && error.status < 500) {
     // Hono's own 4xx (a body that is not JSON, say): the caller's mistake, in the same shape.

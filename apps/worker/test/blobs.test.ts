@@ -289,3 +289,61 @@ describe('POST binaries/:fileId/versions', () => {
     expect(await errorOf(await vaultFetch(vault, `manifests/${'0'.repeat(64)}`))).toMatchObject({ status: 404, code: 'VERSION_NOT_FOUND' })
   })
 })
+
+describe('POST versions (many commits in one request)', () => {
+  let fileIds: string[]
+  beforeAll(async () => {
+    fileIds = await createBinaryEntries(vault, 'Batch/a.png', 'Batch/b.png', 'Batch/c.png', 'Batch/d.png', 'Batch/e.png')
+  })
+  const commitMany = (commits: readonly { fileId: string; base?: string; manifest: Uint8Array }[]) =>
+    postJson(vault, 'versions', { commits: commits.map(({ manifest, ...rest }) => ({ ...rest, manifest: new TextDecoder().decode(manifest) })) })
+  const headOf = async (fileId: string) => ((await (await vaultFetch(vault, `binaries/${fileId}/versions`)).json()) as VersionsAnswer).versions
+
+  it('decides each commit in order and answers each as the single-commit route would, one failing not failing the others', async () => {
+    const chunks = await seededChunks(30, 1000, 2000, 3000, 4000)
+    await uploadPack(vault, chunks.slice(0, 3))
+    const a = await manifestOf([chunks[0]!], 1_000)
+    const b = await manifestOf([chunks[1]!, chunks[2]!], 2_000)
+    const unstored = await manifestOf([chunks[3]!], 3_000)
+    const aNext = await manifestOf([chunks[2]!], 500) // older mtime, but it succeeds a: a succession wins
+    const orphanPatch = encodeManifestPatch({ ...diffManifests(a.manifest, a.version, aNext.manifest, aNext.version), base: '1'.repeat(64) })
+    const res = await commitMany([
+      { fileId: fileIds[0]!, manifest: a.bytes },
+      { fileId: fileIds[1]!, manifest: b.bytes },
+      { fileId: fileIds[2]!, manifest: unstored.bytes },
+      { fileId: 'f'.repeat(21), manifest: a.bytes },
+      { fileId: fileIds[3]!, manifest: orphanPatch },
+      { fileId: fileIds[0]!, base: a.version, manifest: encodeManifestPatch(diffManifests(a.manifest, a.version, aNext.manifest, aNext.version)) },
+    ])
+    expect(res.status).toBe(200)
+    const { results } = (await res.json()) as { results: Array<{ committed?: CommitAnswer; error?: { code: string; missing?: string[] } }> }
+    expect(results.map((result) => result.committed?.version ?? result.error?.code)).toEqual([
+      a.version,
+      b.version,
+      'MISSING_CHUNKS',
+      'FILE_NOT_FOUND',
+      'VERSION_NOT_FOUND',
+      aNext.version,
+    ])
+    expect(results[2]!.error!.missing).toEqual([chunks[3]!.hash])
+    expect(results[5]!.committed).toMatchObject({ won: true, head: { version: aNext.version } })
+    expect((await headOf(fileIds[0]!)).map((v) => v.version)).toEqual([aNext.version, a.version])
+    expect(await headOf(fileIds[2]!)).toEqual([])
+    expect((await (await vaultFetch(vault, 'files/Batch/b.png')).arrayBuffer()).byteLength).toBe(5000)
+  })
+
+  it('refuses a batch that is empty, too long or malformed, as a whole', async () => {
+    const { bytes } = await manifestOf(await seededChunks(31, 10), 1)
+    const manifest = new TextDecoder().decode(bytes)
+    for (const body of [
+      { commits: [] },
+      { commits: Array.from({ length: 1001 }, () => ({ fileId: fileIds[4]!, manifest })) },
+      { commits: [{ fileId: fileIds[4]!, manifest, extra: 1 }] },
+      { commits: [{ fileId: fileIds[4]!, base: 'not a version', manifest }] },
+      { commits: [{ fileId: fileIds[4]! }] },
+    ]) {
+      expect(await errorOf(await postJson(vault, 'versions', body))).toMatchObject({ status: 400, code: 'INVALID_REQUEST' })
+    }
+    expect(await headOf(fileIds[4]!)).toEqual([])
+  })
+})

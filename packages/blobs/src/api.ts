@@ -9,6 +9,7 @@ export const BlobPaths = {
   fetch: 'chunks/fetch',
   chunk: (hash: string) => `chunks/${hash}`,
   versions: (fileId: string) => `binaries/${encodeURIComponent(fileId)}/versions`,
+  commits: 'versions',
   manifest: (version: string) => `manifests/${version}`,
   file: (path: string) => `files/${path.split('/').map(encodeURIComponent).join('/')}`,
 } as const
@@ -61,6 +62,23 @@ export interface CommitAnswer {
   readonly head: HeadRecord
   /** Whether the committed version is the head. */
   readonly won: boolean
+}
+
+/** At most this many commits per `POST versions`. */
+export const MAX_COMMITS_PER_REQUEST = 1000
+
+/**
+ * `POST versions`: many commits in one request (a folder of small files), decided in order. Each is
+ * what `POST binaries/:fileId/versions` takes: `manifest` is the manifest's (or patch's) JSON text.
+ */
+export interface CommitsRequest {
+  readonly commits: readonly { readonly fileId: string; readonly base?: string; readonly manifest: string }[]
+}
+/** One commit's result: its answer, or the error body the single-commit route would have answered. */
+export type CommitResult = { readonly committed: CommitAnswer } | BlobErrorBody
+/** → 200, one result per commit, in order. */
+export interface CommitsAnswer {
+  readonly results: readonly CommitResult[]
 }
 
 /** One entry of `GET binaries/:fileId/versions` (newest commit first). */

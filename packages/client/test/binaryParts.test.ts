@@ -1,10 +1,12 @@
 // The pure parts of binary transfers: how chunks are grouped into packs and fetches, progress that never
 // goes back, and the retry budget.
 
-import { MAX_FETCH_BYTES, MAX_HASHES_PER_REQUEST, PACK_TARGET_BYTES, packHeaderBytes } from '@amber/blobs'
+import { MAX_COMMITS_PER_REQUEST, MAX_FETCH_BYTES, MAX_HASHES_PER_REQUEST, PACK_TARGET_BYTES, packHeaderBytes } from '@amber/blobs'
 import { describe, expect, it } from 'vitest'
 import { FETCH_LIMITS, PACK_LIMITS, batches, groupChunks } from '../src/binary/groupChunks.ts'
 import { Backoff, TransientError, withRetries } from '../src/binary/retry.ts'
+import { ALONE_ABOVE_BYTES, COMMIT_REQUEST_BYTES, nextCommitBatch } from '../src/binary/uploadVersions.ts'
+import type { VersionUpload } from '../src/binary/uploadVersions.ts'
 import { ProgressReporter } from '../src/binary/TransferProgress.ts'
 import type { TransferProgress } from '../src/binary/TransferProgress.ts'
 import { isVaultError } from '../src/index.ts'
@@ -45,6 +47,30 @@ describe('grouping chunks', () => {
     expect(batches(Array.from({ length: 25_001 }, (_, index) => index)).map((batch) => batch.length)).toEqual(
       [10_000, 10_000, 5_001],
     )
+  })
+})
+
+describe('commit batches', () => {
+  /** An upload of `fileId` whose manifest is `bytes` long (only the fields batching reads). */
+  const upload = (fileId: string, bytes: number) => ({ fileId, manifest: new Uint8Array(bytes) }) as unknown as VersionUpload
+  const sizes = (batch: readonly VersionUpload[]) => batch.map((item) => item.manifest.length)
+
+  it('takes consecutive commits up to the count and byte caps', () => {
+    const many = Array.from({ length: MAX_COMMITS_PER_REQUEST + 5 }, (_, index) => upload(`f${index}`, 300))
+    expect(nextCommitBatch(many)).toHaveLength(MAX_COMMITS_PER_REQUEST)
+    const large = Array.from({ length: 10 }, (_, index) => upload(`f${index}`, ALONE_ABOVE_BYTES))
+    expect(sizes(nextCommitBatch(large))).toHaveLength(Math.floor(COMMIT_REQUEST_BYTES / ALONE_ABOVE_BYTES))
+  })
+
+  it('never holds two versions of one file: the second starts the next batch', () => {
+    const batch = nextCommitBatch([upload('a', 10), upload('b', 20), upload('a', 30), upload('c', 40)])
+    expect(sizes(batch)).toEqual([10, 20])
+  })
+
+  it('sends a manifest too big to share a request alone', () => {
+    const big = ALONE_ABOVE_BYTES + 1
+    expect(sizes(nextCommitBatch([upload('a', 10), upload('b', big), upload('c', 10)]))).toEqual([10])
+    expect(sizes(nextCommitBatch([upload('b', big), upload('c', 10)]))).toEqual([big])
   })
 })
 

@@ -8,19 +8,23 @@ import type { CommitOutcome } from '../blobs/VaultBlobs.ts'
 
 /** The committed outcome, or the error the API answers for the refusal. */
 export function requireCommitted(outcome: CommitOutcome): Extract<CommitOutcome, { kind: 'committed' }> {
+  if (outcome.kind === 'committed') return outcome
+  throw refusalOf(outcome)
+}
+
+/** The API error of a refused commit. */
+export function refusalOf(outcome: Exclude<CommitOutcome, { kind: 'committed' }>): ApiError {
   switch (outcome.kind) {
-    case 'committed':
-      return outcome
     case 'missing-chunks':
-      throw new ApiError(409, BlobErrorCode.MissingChunks, `${outcome.missing.length} chunks are not stored; upload them and commit again`, { missing: outcome.missing })
+      return new ApiError(409, BlobErrorCode.MissingChunks, `${outcome.missing.length} chunks are not stored; upload them and commit again`, { missing: outcome.missing })
     case 'bad-manifest':
-      throw new ApiError(400, BlobErrorCode.BadManifest, outcome.message)
+      return new ApiError(400, BlobErrorCode.BadManifest, outcome.message)
     case 'file-not-found':
-      throw new ApiError(404, BlobErrorCode.FileNotFound, 'no live binary with this id in this vault')
+      return new ApiError(404, BlobErrorCode.FileNotFound, 'no live binary with this id in this vault')
     case 'not-a-binary':
-      throw new ApiError(409, BlobErrorCode.NotABinary, 'this file is a note or a folder, not a binary')
+      return new ApiError(409, BlobErrorCode.NotABinary, 'this file is a note or a folder, not a binary')
     case 'precondition-failed':
-      throw new ApiError(412, BlobErrorCode.PreconditionFailed, "If-Match does not name the file's current version")
+      return new ApiError(412, BlobErrorCode.PreconditionFailed, "If-Match does not name the file's current version")
     default:
       return assertNever(outcome)
   }

@@ -6,6 +6,7 @@ import {
   BlobErrorCode,
   HEX_SHA256,
   MAX_FETCH_BYTES,
+  MAX_COMMITS_PER_REQUEST,
   MAX_HASHES_PER_REQUEST,
   ManifestError,
   PACK_MAX_BYTES,
@@ -15,7 +16,7 @@ import {
   isManifestPatch,
   sha256Hex,
 } from '@amber/blobs'
-import type { MissingAnswer, VersionsAnswer } from '@amber/blobs'
+import type { CommitResult, CommitsAnswer, MissingAnswer, VersionsAnswer } from '@amber/blobs'
 import { VaultRole } from '@amber/protocol'
 import { Hono } from 'hono'
 import { z } from 'zod'
@@ -25,11 +26,12 @@ import type { Env } from '../Env.ts'
 import { requireRouteVaultRole } from '../auth/authorize.ts'
 import { loadManifestBytes, locateChunks, packStream } from '../blobs/chunkStreams.ts'
 import { readChunks } from '../blobs/readChunks.ts'
+import type { CommitTarget } from '../blobs/VaultBlobs.ts'
 import { storePack, verifyPack } from '../blobs/storePack.ts'
 import { streamBody } from '../blobs/streamBody.ts'
 import { readBodyCapped } from '../readBodyCapped.ts'
 import { vaultStub } from '../vaultStub.ts'
-import { logStreamError, requireCommitted } from './blobAnswers.ts'
+import { logStreamError, refusalOf, requireCommitted } from './blobAnswers.ts'
 import { parseJsonBody } from './validate.ts'
 
 /** A 5 GiB file's manifest is about 6 MB; this leaves room and stays under the 32 MiB RPC limit to the DO. */
@@ -40,6 +42,12 @@ const IMMUTABLE = 'private, max-age=31536000, immutable'
 
 const hash = z.string().regex(HEX_SHA256, 'must be 64 lowercase hex digits')
 const hashesBody = z.strictObject({ hashes: z.array(hash).max(MAX_HASHES_PER_REQUEST) })
+const commitsBody = z.strictObject({
+  commits: z
+    .array(z.strictObject({ fileId: z.string().min(1).max(128), base: hash.optional(), manifest: z.string().min(1) }))
+    .min(1)
+    .max(MAX_COMMITS_PER_REQUEST),
+})
 
 export const blobRoutes = new Hono<AppEnv>()
 
@@ -88,6 +96,39 @@ blobRoutes.post('/vaults/:vaultId/binaries/:fileId/versions', async (c) => {
   return c.json(answer, 201)
 })
 
+interface PreparedCommit {
+  readonly target: CommitTarget
+  readonly manifest: Uint8Array
+}
+
+blobRoutes.post('/vaults/:vaultId/versions', async (c) => {
+  const { vaultId } = await requireRouteVaultRole(c, VaultRole.Editor)
+  const { commits } = await parseJsonBody(c, commitsBody, MANIFEST_MAX_BYTES)
+  // A commit whose patch cannot be applied is answered on its own; the others still go to the DO. A patch
+  // may build on a manifest earlier in the batch (a file's next version, sent with its first).
+  const earlier = new Map<string, Uint8Array>()
+  const prepared: Array<ApiError | PreparedCommit> = []
+  for (const { fileId, base, manifest } of commits) {
+    try {
+      const full = await fullManifest(c.env, vaultId, new TextEncoder().encode(manifest), earlier)
+      earlier.set(await sha256Hex(full), full)
+      prepared.push({ target: { fileId, ...(base === undefined ? {} : { base }) }, manifest: full })
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      prepared.push(error)
+    }
+  }
+  const ready = prepared.filter((item): item is PreparedCommit => !(item instanceof ApiError))
+  const outcomes = ready.length === 0 ? [] : await vaultStub(c.env, vaultId).commitVersions(vaultId, ready)
+  let next = 0
+  const results = prepared.map((item): CommitResult => {
+    if (item instanceof ApiError) return item.body()
+    const outcome = outcomes[next++]!
+    return outcome.kind === 'committed' ? { committed: outcome.answer } : refusalOf(outcome).body()
+  })
+  return c.json({ results } satisfies CommitsAnswer)
+})
+
 blobRoutes.get('/vaults/:vaultId/binaries/:fileId/versions', async (c) => {
   const { vaultId } = await requireRouteVaultRole(c, VaultRole.Viewer)
   const fileId = c.req.param('fileId')
@@ -113,11 +154,11 @@ blobRoutes.get('/vaults/:vaultId/usage', async (c) => {
  * The full manifest a commit body stands for: the body itself, or a manifest patch applied to its base
  * (docs/binaries.md, "Manifest patches"), which must hash to the version the patch names.
  */
-async function fullManifest(env: Env, vaultId: string, body: Uint8Array): Promise<Uint8Array> {
+async function fullManifest(env: Env, vaultId: string, body: Uint8Array, earlier?: ReadonlyMap<string, Uint8Array>): Promise<Uint8Array> {
   if (!isManifestPatch(body)) return body
   try {
     const patch = decodeManifestPatch(body)
-    const base = await loadManifestBytes(env, vaultId, patch.base)
+    const base = earlier?.get(patch.base) ?? (await loadManifestBytes(env, vaultId, patch.base))
     if (base === undefined) throw new ApiError(409, BlobErrorCode.VersionNotFound, `the patch's base ${patch.base} is not stored; send the full manifest`)
     const manifest = applyManifestPatch(decodeManifest(base), patch)
     if ((await sha256Hex(manifest)) !== patch.version) throw new ManifestError(`the patched manifest is not version ${patch.version}`)

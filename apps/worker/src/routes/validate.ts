@@ -24,8 +24,8 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
 }
 
 /** The JSON body parsed with `schema`, for handlers that authorize first. */
-export async function parseJsonBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
-  const text = new TextDecoder().decode(await readBodyCapped(c.req.raw, MAX_JSON_BYTES))
+export async function parseJsonBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T, maxBytes = MAX_JSON_BYTES): Promise<z.infer<T>> {
+  const text = new TextDecoder().decode(await readBodyCapped(c.req.raw, maxBytes))
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -6,6 +6,9 @@ import { BlobErrorCode, BlobPaths } from '@amber/blobs'
 import type {
   BlobErrorBody,
   CommitAnswer,
+  CommitResult,
+  CommitsAnswer,
+  CommitsRequest,
   MissingAnswer,
   PackAnswer,
   VersionInfo,
@@ -65,6 +68,23 @@ export class BlobHttp {
     const { error } = await readJson<BlobErrorBody>(res)
     if (error.code !== BlobErrorCode.MissingChunks) throw refusal(res.status, error)
     return { missing: error.missing ?? [] }
+  }
+
+  /** `POST versions`: one result per commit, in order (the batch is refused whole only when malformed). */
+  async commitMany(
+    commits: readonly { readonly fileId: string; readonly base: string | undefined; readonly body: Uint8Array }[],
+    signal?: AbortSignal,
+  ): Promise<readonly CommitResult[]> {
+    const decoder = new TextDecoder()
+    const request: CommitsRequest = {
+      commits: commits.map(({ fileId, base, body }) => ({
+        fileId,
+        ...(base === undefined ? {} : { base }),
+        manifest: decoder.decode(body),
+      })),
+    }
+    const res = await this.#request(BlobPaths.commits, jsonBody(request), signal)
+    return (await readJson<CommitsAnswer>(res)).results
   }
 
   async versions(fileId: string, signal?: AbortSignal): Promise<readonly VersionInfo[]> {
@@ -147,6 +167,11 @@ const STATUS_CODES: Readonly<Record<number, VaultErrorCode>> = {
 function refusal(status: number, error: BlobErrorBody['error'] | undefined): VaultError {
   const code = (error?.code ?? STATUS_CODES[status] ?? ClientErrorCode.HttpRefused) as VaultErrorCode
   return new VaultError(code, error?.message ?? `the server answered ${status}`, { cause: { status, error } })
+}
+
+/** The refusal one result of `POST versions` stands for. */
+export function refusalOfResult(error: BlobErrorBody['error']): VaultError {
+  return new VaultError(error.code as VaultErrorCode, error.message, { cause: { error } })
 }
 
 export function messageOf(error: unknown): string {

@@ -1,26 +1,26 @@
 // Writing versions, one or a batch: ask once which chunks the server lacks (across every file), send those
-// in packs shared across files, then commit each version in order. R2 charges per write, so a vault of
-// small files goes up in a few packs, not one per file. Every retry asks again for the versions not yet
-// committed, so what reached the server before a failure is never sent twice; a commit answered 409
+// in packs shared across files, then commit the versions in order, many per request (`POST versions`).
+// R2 charges per write and every request costs a round trip, so a folder of small files goes up in a few
+// packs and a few commit requests, not one of each per file. Every retry asks again for the versions not
+// yet committed, so what reached the server before a failure is never sent twice; a commit answered
 // MISSING_CHUNKS (GC raced the upload) sends what it names and commits again.
 
-import { BlobErrorCode, encodePack } from '@amber/blobs'
+import { BlobErrorCode, MAX_COMMITS_PER_REQUEST, encodePack } from '@amber/blobs'
 import type { CommitAnswer } from '@amber/blobs'
 import { VaultError } from '../VaultError.ts'
+import { refusalOfResult } from './BlobHttp.ts'
 import type { ByteSource } from './ByteSource.ts'
 import { readChunk } from './chunkFile.ts'
 import type { ChunkedFile } from './chunkFile.ts'
 import { PACK_LIMITS, batches, groupChunks } from './groupChunks.ts'
-import { withRetries } from './retry.ts'
+import { TransientError, withRetries } from './retry.ts'
 import type { TransferContext } from './TransferContext.ts'
 
 /** Commit attempts answered MISSING_CHUNKS before giving up (each one uploads what was named). */
 const COMMIT_ROUNDS = 3
-/**
- * Commits in flight at once. The server decides heads one at a time but waits for durability side by
- * side, so a batch of small files is not one storage round trip per file.
- */
-const COMMIT_WINDOW = 8
+/** Manifest bytes per commit request; a manifest bigger than a request's share goes alone on its own route. */
+export const COMMIT_REQUEST_BYTES = 4 * 1024 * 1024
+export const ALONE_ABOVE_BYTES = 1024 * 1024
 
 export interface VersionUpload {
   readonly fileId: string
@@ -105,20 +105,75 @@ export async function uploadVersions(
       'committing',
       uploads.reduce((total, upload) => total + bodyOf(upload).length, 0),
     )
-    for (const window of commitWindows(pending)) {
-      const settled = await Promise.allSettled(window.map((upload) => commit(ctx, upload, send)))
-      // Answers are taken in order up to the first failure; a retry commits the rest again.
-      for (const [index, result] of settled.entries()) {
-        if (result.status === 'rejected') throw result.reason
-        answers.push(result.value)
-        progress.advance('committing', bodyOf(window[index]!).length)
-        ctx.backoff.progressed()
-        committed(answers.length - 1, result.value)
+    const take = (answer: CommitAnswer): void => {
+      const upload = uploads[answers.length]!
+      answers.push(answer)
+      progress.advance('committing', bodyOf(upload).length)
+      ctx.backoff.progressed()
+      committed(answers.length - 1, answer)
+    }
+    const rounds = new Map<VersionUpload, number>()
+    const wholeManifest = new Set<VersionUpload>()
+    while (answers.length < uploads.length) {
+      const batch = nextCommitBatch(uploads.slice(answers.length))
+      if (batch.length === 1 && bodyOf(batch[0]!).length > ALONE_ABOVE_BYTES) {
+        take(await commit(ctx, batch[0]!, send))
+        continue
+      }
+      const results = await http.commitMany(
+        batch.map((upload) => ({ fileId: upload.fileId, base: upload.base, body: wholeManifest.has(upload) ? upload.manifest : bodyOf(upload) })),
+        signal,
+      )
+      if (results.length !== batch.length) throw new TransientError(`versions answered ${results.length} results for ${batch.length} commits`)
+      // Answers are taken in order up to the first refusal; the commits after it are sent again (a
+      // repeated commit changes nothing), so a file's versions always arrive in order.
+      for (const [index, result] of results.entries()) {
+        if ('committed' in result) {
+          take(result.committed)
+          continue
+        }
+        const upload = batch[index]!
+        const { error } = result
+        if (error.code === BlobErrorCode.VersionNotFound && upload.patch !== undefined && !wholeManifest.has(upload)) {
+          // The server cannot rebuild the patch (its base is unknown there): send the whole manifest.
+          wholeManifest.add(upload)
+        } else if (error.code === BlobErrorCode.MissingChunks) {
+          const round = (rounds.get(upload) ?? 0) + 1
+          rounds.set(upload, round)
+          if (round === COMMIT_ROUNDS) {
+            throw new VaultError(BlobErrorCode.MissingChunks, `the server still lacks ${error.missing?.length ?? 0} chunks after ${round} uploads`)
+          }
+          await send(error.missing ?? [])
+        } else {
+          throw refusalOfResult(error)
+        }
+        break
       }
     }
     progress.finish('committing')
     return answers
   })
+}
+
+/**
+ * The next commits to send together, in order: up to MAX_COMMITS_PER_REQUEST and COMMIT_REQUEST_BYTES,
+ * never two versions of one file (a later version succeeds the earlier one, which must be committed
+ * first), and a manifest too big to share a request alone.
+ */
+export function nextCommitBatch(uploads: readonly VersionUpload[]): VersionUpload[] {
+  const batch: VersionUpload[] = []
+  const files = new Set<string>()
+  let bytes = 0
+  for (const upload of uploads) {
+    const size = bodyOf(upload).length
+    const full = batch.length === MAX_COMMITS_PER_REQUEST || bytes + size > COMMIT_REQUEST_BYTES || files.has(upload.fileId)
+    if (batch.length > 0 && (full || size > ALONE_ABOVE_BYTES)) break
+    batch.push(upload)
+    files.add(upload.fileId)
+    bytes += size
+    if (size > ALONE_ABOVE_BYTES) break
+  }
+  return batch
 }
 
 /** Commits one version, uploading what a MISSING_CHUNKS answer names; the whole manifest when the patch's base is unknown. */
@@ -152,24 +207,6 @@ async function commit(
       )
     await send(outcome.missing)
   }
-}
-
-/**
- * Consecutive commits that may be in flight together: at most COMMIT_WINDOW, and never two of one file
- * (a later version of a file in the batch succeeds the earlier one, so it must arrive after it).
- */
-function commitWindows(uploads: readonly VersionUpload[]): VersionUpload[][] {
-  const windows: VersionUpload[][] = []
-  let window: VersionUpload[] = []
-  for (const upload of uploads) {
-    if (window.length === COMMIT_WINDOW || window.some(({ fileId }) => fileId === upload.fileId)) {
-      windows.push(window)
-      window = []
-    }
-    window.push(upload)
-  }
-  if (window.length > 0) windows.push(window)
-  return windows
 }
 
 function bodyOf(upload: VersionUpload): Uint8Array {

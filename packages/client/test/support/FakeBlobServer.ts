@@ -15,7 +15,7 @@ import {
   sha256Hex,
   versionIdOf,
 } from '@amber/blobs'
-import type { HeadRecord, VersionInfo } from '@amber/blobs'
+import type { CommitsRequest, HeadRecord, VersionInfo } from '@amber/blobs'
 import { HEADS_DOC_ID, TREE_DOC_ID } from '@amber/protocol'
 import * as Y from 'yjs'
 import { getEntry } from '../../src/tree/coreTree.ts'
@@ -67,6 +67,8 @@ export class FakeBlobServer {
           body,
           url.searchParams.get('base') ?? undefined,
         )
+      case 'POST versions':
+        return this.#commitMany(body)
       case 'GET binaries/:fileId/versions':
         return json(200, { versions: this.versions.get(decodeURIComponent(path.split('/')[1]!)) ?? [] })
       case 'GET manifests/:version': {
@@ -147,6 +149,17 @@ export class FakeBlobServer {
     }
     if (decision.changed) this.#setHead(fileId, decision.head)
     return json(201, { version, head: decision.head, won: decision.won })
+  }
+
+  /** `POST versions`: each commit as the single route takes it, in order; its answer or error body. */
+  async #commitMany(body: Uint8Array): Promise<Response> {
+    const { commits } = JSON.parse(new TextDecoder().decode(body)) as CommitsRequest
+    const results = []
+    for (const { fileId, base, manifest } of commits) {
+      const res = await this.#commit(fileId, new TextEncoder().encode(manifest), base)
+      results.push(res.status === 201 ? { committed: await res.json() } : await res.json())
+    }
+    return json(200, { results })
   }
 
   /** Writes the head into the heads document and relays it, as the VaultDO does. */
