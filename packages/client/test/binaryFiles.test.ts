@@ -353,6 +353,28 @@ describe('resumable, verified transfers', () => {
     expectSameBytes(await restarted.readFile('o.bin'), data)
   })
 
+  it('a read after a 1-byte change fetches at most 2 chunks: the rest comes from the cached older version', async () => {
+    const data = randomBytes(2 * 1024 * 1024, 14)
+    const writer = await device(fakes)
+    await writer.writeFile('big.bin', data)
+    const store = new MemoryStore()
+    const reader = await device(fakes, { store })
+    await untilHead(fakes, reader, 'big.bin')
+    await reader.readFile('big.bin')
+    const edited = data.slice()
+    edited[data.length / 2] = edited[data.length / 2]! ^ 0xff
+    const { version } = await writer.writeFile('big.bin', edited)
+    await untilHead(fakes, reader, 'big.bin', version)
+    // A rotten byte in the cache: that chunk is fetched too, never trusted.
+    const cached = store.data.binaries!.get(reader.tree.get('big.bin')!.id)!
+    cached.bytes[10] = cached.bytes[10]! ^ 0xff
+    fakes.blobs.fetches.length = 0
+    expectSameBytes(await reader.readFile('big.bin'), edited)
+    // The edited chunk and the rotten one.
+    expect(fakes.blobs.fetches.flat()).toHaveLength(2)
+    expectSameBytes(store.data.binaries?.get(reader.tree.get('big.bin')!.id)?.bytes, edited)
+  })
+
   it('the credential goes in an Authorization header; an abort rejects with its reason', async () => {
     const vault = await device(fakes)
     await vault.writeFile('auth.bin', randomBytes(10, 13)) // the fake answers 401 without the Bearer token

@@ -2,9 +2,9 @@
 // goes back, and the retry budget.
 
 import { MAX_COMMITS_PER_REQUEST, MAX_FETCH_BYTES, MAX_HASHES_PER_REQUEST, PACK_TARGET_BYTES, packHeaderBytes } from '@amber/blobs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FETCH_LIMITS, PACK_LIMITS, batches, groupChunks } from '../src/binary/groupChunks.ts'
-import { Backoff, TransientError, withRetries } from '../src/binary/retry.ts'
+import { Backoff, TransientError, parseRetryAfter, withRetries } from '../src/binary/retry.ts'
 import { ALONE_ABOVE_BYTES, COMMIT_REQUEST_BYTES, nextCommitBatch } from '../src/binary/uploadVersions.ts'
 import type { VersionUpload } from '../src/binary/uploadVersions.ts'
 import { ProgressReporter } from '../src/binary/TransferProgress.ts'
@@ -148,5 +148,31 @@ describe('retries', () => {
     const waiting = withRetries(slow, () => Promise.reject(new TransientError('down')))
     controller.abort(new Error('user cancelled'))
     await expect(waiting).rejects.toThrow('user cancelled')
+  })
+
+  it("waits at least as long as the server's Retry-After, however short the backoff", async () => {
+    vi.useFakeTimers()
+    try {
+      let calls = 0
+      const done = withRetries(new Backoff(policy, () => 0.5, undefined), async () => {
+        if (++calls === 1) throw new TransientError('429', { retryAfterMs: 30_000 })
+        return 'done'
+      })
+      await vi.advanceTimersByTimeAsync(29_999)
+      expect(calls).toBe(1)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(await done).toBe('done')
+      expect(calls).toBe(2)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2026-11-28T12:00:00Z')
+    expect(parseRetryAfter('120', now)).toBe(120_000)
+    expect(parseRetryAfter('Sat, 28 Nov 2026 12:00:30 GMT', now)).toBe(30_000)
+    expect(parseRetryAfter('Sat, 28 Nov 2026 11:00:00 GMT', now)).toBe(0)
+    for (const absent of [null, '', 'soon', '-5']) expect(parseRetryAfter(absent, now)).toBeUndefined()
   })
 })

@@ -194,6 +194,34 @@ describe('downloadFile', () => {
     expect(watcher.violations).toEqual([])
   })
 
+  it('a download cut off before the head moved on lends its chunks to the new head, and its temp file goes', async () => {
+    const first = randomBytes(SIZE, 16)
+    const dest = join(dir, 'moved.bin')
+    const firstVersion = await publish(first, 'moved.bin')
+    const faults = new TransferFaults(fakes.blobs.fetch)
+    const reader = await device(fakes, { faults })
+    await untilHead(fakes, reader, 'moved.bin')
+    const controller = new AbortController()
+    faults.cutAt = SIZE / 2
+    faults.onCut = () => controller.abort(new Error('killed'))
+    await expect(downloadFile(reader, 'moved.bin', dest, { signal: controller.signal })).rejects.toThrow('killed')
+    expect(existsSync(partialPathOf(dest, firstVersion))).toBe(true)
+    // Meanwhile another device changed one byte early in the file: a new head.
+    const second = first.slice()
+    second[SIZE / 8] = second[SIZE / 8]! ^ 0xff
+    const secondVersion = await publish(second, 'moved.bin')
+    await untilHead(fakes, reader, 'moved.bin', secondVersion)
+    faults.cutAt = undefined
+
+    const result = await downloadFile(reader, 'moved.bin', dest)
+    expectSameBytes(await readFile(dest), second)
+    // What the cut-off download had verified (about half) is not fetched again.
+    expect(result.reusedBytes).toBeGreaterThan(SIZE / 4)
+    expect(result.fetchedBytes).toBeLessThan(SIZE * 0.75)
+    expect(existsSync(partialPathOf(dest, firstVersion))).toBe(false)
+    expect(existsSync(partialPathOf(dest, secondVersion))).toBe(false)
+  })
+
   it('corrupted chunks never reach the destination: refetched, or the download fails and dest stays old', async () => {
     const old = randomBytes(SIZE, 8)
     const next = randomBytes(SIZE, 9)

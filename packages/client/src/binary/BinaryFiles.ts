@@ -19,7 +19,7 @@ import { EntryKind, kindForPath } from '../tree/coreTree.ts'
 import type { TreeEntry } from '../tree/coreTree.ts'
 import type { VaultTree } from '../tree/VaultTree.ts'
 import { ClientErrorCode, VaultError } from '../VaultError.ts'
-import type { LocalStore } from '../store/LocalStore.ts'
+import type { CachedBinary, LocalStore } from '../store/LocalStore.ts'
 import type { BlobHttp } from './BlobHttp.ts'
 import type { ByteSource } from './ByteSource.ts'
 import { chunkFiles } from './chunkFile.ts'
@@ -165,7 +165,10 @@ export class BinaryFiles {
     return answers.map(({ version, won, head }) => ({ version, won, head }))
   }
 
-  /** The bytes of a version (default: the head), every chunk and the whole verified; the head is cached in the store. */
+  /**
+   * The bytes of a version (default: the head), every chunk and the whole verified; the head is cached in
+   * the store. Chunks the cached older version shares with it are taken from there, not fetched.
+   */
   async read(path: string, options: ReadFileOptions = {}): Promise<Uint8Array> {
     const entry = this.#entry(path)
     const version = this.#versionOf(entry, options.version)
@@ -175,11 +178,13 @@ export class BinaryFiles {
     const manifest = await this.#manifest(ctx, version)
     const bytes = new Uint8Array(manifest.size)
     const places = chunkPlaces(manifest)
-    await fetchVerified(ctx, chunkLengths(manifest), {
-      put: (hash, chunk) => {
-        for (const offset of places.get(hash)!) bytes.set(chunk, offset)
-      },
-    })
+    const put = (hash: string, chunk: Uint8Array): void => {
+      for (const offset of places.get(hash)!) bytes.set(chunk, offset)
+    }
+    const reused = cached === undefined ? new Map<string, Uint8Array>() : await this.#sharedChunks(ctx, cached, places)
+    for (const [hash, chunk] of reused) put(hash, chunk)
+    const wanted = new Map([...chunkLengths(manifest)].filter(([hash]) => !reused.has(hash)))
+    await fetchVerified(ctx, wanted, { put })
     // One shot through WebCrypto: the bytes are in memory anyway, and native hashing beats incremental JS.
     await verifyWhole(ctx, manifest, async () => ({ sha256: await sha256Hex(bytes), size: bytes.length }))
     if (version === this.host.heads.get(entry.id)?.version) await this.#cache(entry.id, version, bytes)
@@ -290,6 +295,28 @@ export class BinaryFiles {
         docId: entry.id,
       })
     return id
+  }
+
+  /**
+   * The chunks of `wanted` a cached version holds, each checked against its hash (a store's bytes can rot).
+   * Empty when the cached version's manifest cannot be had: then everything is fetched.
+   */
+  async #sharedChunks(ctx: TransferContext, cached: CachedBinary, wanted: ReadonlyMap<string, unknown>): Promise<Map<string, Uint8Array>> {
+    let manifest: Manifest
+    try {
+      manifest = this.#manifests.get(cached.version) ?? (await this.#manifest(ctx, cached.version))
+    } catch {
+      ctx.signal?.throwIfAborted()
+      return new Map()
+    }
+    const shared = new Map<string, Uint8Array>()
+    const offsets = chunkOffsets(manifest)
+    for (const [index, [hash, length]] of manifest.chunks.entries()) {
+      if (!wanted.has(hash) || shared.has(hash)) continue
+      const chunk = cached.bytes.subarray(offsets[index]!, offsets[index]! + length)
+      if (chunk.length === length && (await ctx.hashing.chunk(chunk)) === hash) shared.set(hash, chunk)
+    }
+    return shared
   }
 
   /** A manifest, checked against its name before it is trusted. */

@@ -18,7 +18,7 @@ import { bearer } from '../transport/createConnector.ts'
 import type { Credential } from '../transport/createConnector.ts'
 import { ClientErrorCode, VaultError } from '../VaultError.ts'
 import type { VaultErrorCode } from '../VaultError.ts'
-import { TransientError } from './retry.ts'
+import { TransientError, parseRetryAfter } from './retry.ts'
 
 export interface BlobHttpOptions {
   /** The vault's API root (`…/api/v1/vaults/:vaultId`). */
@@ -130,7 +130,8 @@ export class BlobHttp {
     if (res.ok || expected.includes(res.status)) return res
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       await res.body?.cancel().catch(() => undefined) // the connection is being dropped anyway
-      throw new TransientError(`${path} answered ${res.status}`)
+      const retryAfterMs = parseRetryAfter(res.headers.get('Retry-After'), Date.now())
+      throw new TransientError(`${path} answered ${res.status}`, { retryAfterMs })
     }
     const body = (await res.json().catch(() => undefined)) as Partial<BlobErrorBody> | undefined
     throw refusal(res.status, body?.error)

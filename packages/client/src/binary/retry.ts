@@ -7,6 +7,29 @@ import { ClientErrorCode, VaultError } from '../VaultError.ts'
 /** A failure worth retrying. Anything else (a refusal, a corrupt chunk) ends the transfer. */
 export class TransientError extends Error {
   override readonly name = 'TransientError'
+
+  constructor(
+    message: string,
+    options?: ErrorOptions & {
+      /** How long the server asked the client to wait (`Retry-After` of a 429 or 503). */
+      readonly retryAfterMs?: number | undefined
+    },
+  ) {
+    super(message, options)
+    this.retryAfterMs = options?.retryAfterMs
+  }
+
+  readonly retryAfterMs: number | undefined
+}
+
+/** A `Retry-After` value (delay in seconds or an HTTP date) in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // An HTTP date names its day and month ("Sat, 28 Nov 2026 12:00:30 GMT"); Date.parse takes "-5" as a year.
+  const at = /[a-z]/i.test(trimmed) ? Date.parse(trimmed) : Number.NaN
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
 /** How a transfer retries transient failures: exponential backoff with jitter, from min to max delay. */
@@ -20,6 +43,8 @@ export interface RetryPolicy {
 const DEFAULT_ATTEMPTS = 8
 const DEFAULT_MIN_DELAY_MS = 200
 const DEFAULT_MAX_DELAY_MS = 15_000
+/** A server's `Retry-After` is honoured up to this; longer ones are the server's mistake, not a plan. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000
 
 /** The failure budget of one transfer. */
 export class Backoff {
@@ -47,7 +72,9 @@ export class Backoff {
       )
     const min = this.policy.minDelayMs ?? DEFAULT_MIN_DELAY_MS
     const ceiling = Math.min(this.policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS, min * 2 ** (this.#failures - 1))
-    await sleep(ceiling / 2 + this.random() * (ceiling / 2), this.signal)
+    const backoff = ceiling / 2 + this.random() * (ceiling / 2)
+    // A server that said how long to wait is not asked again sooner.
+    await sleep(Math.max(backoff, Math.min(error.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)), this.signal)
   }
 }
 

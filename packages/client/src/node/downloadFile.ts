@@ -1,11 +1,13 @@
 // Downloading a binary to disk without ever exposing a partial file: the version is assembled in a temp
 // file next to the destination, from chunks the old destination already has (found by chunking it
 // with FastCDC), chunks a previous interrupted run left in the temp file (checked by hash at the
-// manifest's offsets) and verified fetches of the rest; then fsync, whole-file check, atomic rename.
+// manifest's offsets), chunks an interrupted download of an older head left in its temp file (found by
+// chunking it) and verified fetches of the rest; then fsync, whole-file check, atomic rename, and the
+// older temp files go.
 
 import { chunkOffsets } from '@amber/blobs'
 import type { Manifest } from '@amber/blobs'
-import { open, rename, unlink, utimes } from 'node:fs/promises'
+import { open, readdir, rename, rm, unlink, utimes } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { chunkPlaces, verifyWhole } from '../binary/BinaryFiles.ts'
@@ -34,6 +36,16 @@ export function partialPathOf(destPath: string, version: string): string {
   return join(dirname(destPath), `.${basename(destPath)}.amber-${version.slice(0, 8)}.partial`)
 }
 
+/** Temp files of other versions' downloads to `destPath`, besides `except`. */
+async function partialPathsOf(destPath: string, except: string): Promise<string[]> {
+  const prefix = `.${basename(destPath)}.amber-`
+  const names = await readdir(dirname(destPath))
+  return names
+    .filter((name) => name.startsWith(prefix) && /^[0-9a-f]{8}\.partial$/.test(name.slice(prefix.length)))
+    .map((name) => join(dirname(destPath), name))
+    .filter((path) => path !== except)
+}
+
 /**
  * Writes a version of the binary at vault path `path` (default: its head) to `destPath`. Only chunks
  * neither the current `destPath` nor an interrupted earlier download has are fetched, so after a small
@@ -58,11 +70,17 @@ export async function downloadFile(
     return { version, size: manifest.size, fetchedBytes: 0, reusedBytes: manifest.size }
   }
   const tempPath = partialPathOf(destPath, version)
+  // Left by downloads of versions that are no longer wanted (the head moved on while one was cut off).
+  const stale = await partialPathsOf(destPath, tempPath)
   const temp = await AssemblyFile.open(tempPath, manifest, places, ctx.hashing)
   let fetchedBytes = 0
   try {
     if (temp.resumed) await temp.keepVerified()
     if (old) await temp.copyFrom(destPath, old.chunks)
+    for (const stalePath of stale) {
+      const found = await scanFile(stalePath, new Set(temp.missing().keys()), ctx)
+      if (found) await temp.copyFrom(stalePath, found.chunks)
+    }
     const wanted = temp.missing()
     fetchedBytes = [...wanted.values()].reduce((total, length) => total + length, 0)
     await fetchVerified(ctx, wanted, { put: (hash, bytes) => temp.place(hash, bytes) })
@@ -80,6 +98,7 @@ export async function downloadFile(
   await utimes(tempPath, mtime, mtime)
   await rename(tempPath, destPath)
   await syncDirectory(dirname(destPath))
+  await Promise.all(stale.map((stalePath) => rm(stalePath, { force: true })))
   return { version, size: manifest.size, fetchedBytes, reusedBytes: manifest.size - fetchedBytes }
 }
 
