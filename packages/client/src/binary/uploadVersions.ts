@@ -19,6 +19,8 @@ import type { TransferContext } from './TransferContext.ts'
 /** Commit attempts answered MISSING_CHUNKS before giving up (each one uploads what was named). */
 const COMMIT_ROUNDS = 3
 /** Manifest bytes per commit request; a manifest bigger than a request's share goes alone on its own route. */
+/** Packs uploading at once (8 MiB each): the server's hashing of one overlaps the storage writes of another. */
+const PACKS_IN_FLIGHT = 2
 export const COMMIT_REQUEST_BYTES = 4 * 1024 * 1024
 export const ALONE_ABOVE_BYTES = 1024 * 1024
 
@@ -49,7 +51,7 @@ interface ChunkPlace {
 
 /**
  * Uploads the missing chunks of every version and commits the versions in order; `committed` hears each
- * answer as it arrives (so a later failure does not hide an earlier commit). One pack is in memory at a time.
+ * answer as it arrives (so a later failure does not hide an earlier commit). At most PACKS_IN_FLIGHT + 1 packs (8 MiB each) are in memory.
  */
 export async function uploadVersions(
   ctx: TransferContext,
@@ -73,24 +75,26 @@ export async function uploadVersions(
     const fresh = spans.filter(({ hash }) => !counted.has(hash))
     for (const { hash } of fresh) counted.add(hash)
     progress.expect('uploading', sum(fresh))
-    // One pack travels while the next is read and hashed: two packs in memory at most.
-    let inFlight: Promise<void> | undefined
+    // PACKS_IN_FLIGHT packs travel while the next is read and hashed.
+    const inFlight: Promise<void>[] = []
     try {
       for (const group of groupChunks(spans, PACK_LIMITS)) {
         const chunks = []
         for (const { upload, index } of group)
           chunks.push(await readChunk(uploads[upload]!.source, uploads[upload]!.file, index, ctx.hashing))
-        await inFlight
-        inFlight = http.putPack(encodePack(chunks), signal).then(() => {
+        if (inFlight.length === PACKS_IN_FLIGHT) await inFlight.shift()
+        const sent = http.putPack(encodePack(chunks), signal).then(() => {
           progress.advance('uploading', sum(group))
           ctx.backoff.progressed()
         })
+        sent.catch(() => undefined) // a failure is thrown where it is awaited, not reported as unhandled meanwhile
+        inFlight.push(sent)
       }
     } finally {
-      // Settle the last pack before a retry asks again what is missing (or an error leaves).
-      await inFlight?.catch(() => undefined)
+      // Settle every pack before a retry asks again what is missing (or an error leaves).
+      await Promise.allSettled(inFlight)
     }
-    await inFlight
+    await Promise.all(inFlight)
   }
 
   const answers: CommitAnswer[] = []
