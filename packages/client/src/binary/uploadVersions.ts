@@ -51,7 +51,8 @@ interface ChunkPlace {
 
 /**
  * Uploads the missing chunks of every version and commits the versions in order; `committed` hears each
- * answer as it arrives (so a later failure does not hide an earlier commit). At most PACKS_IN_FLIGHT + 1 packs (8 MiB each) are in memory.
+ * answer as it arrives (so a later failure does not hide an earlier commit). At most PACKS_IN_FLIGHT + 1
+ * packs (8 MiB each) are in memory.
  */
 export async function uploadVersions(
   ctx: TransferContext,
