@@ -113,6 +113,18 @@ describe('uploadFiles', () => {
 describe('downloadFile', () => {
   const SIZE = 3 * 1024 * 1024
 
+  /** A new device downloads the head of `path` to `dest` and is killed halfway through the chunks. */
+  async function downloadCutOffHalfway(path: string, dest: string) {
+    const faults = new TransferFaults(fakes.blobs.fetch)
+    const reader = await device(fakes, { faults })
+    await untilHead(fakes, reader, path)
+    const controller = new AbortController()
+    faults.cutAt = SIZE / 2
+    faults.onCut = () => controller.abort(new Error('killed'))
+    await expect(downloadFile(reader, path, dest, { signal: controller.signal })).rejects.toThrow('killed')
+    return { reader, faults }
+  }
+
   async function twoVersions(
     edit: (old: Uint8Array) => Uint8Array,
   ): Promise<{ dest: string; next: Uint8Array; old: Uint8Array }> {
@@ -172,16 +184,8 @@ describe('downloadFile', () => {
     const dest = join(dir, 'resume.bin')
     await writeFile(dest, old)
     const version = await publish(next, 'resume.bin')
-    const faults = new TransferFaults(fakes.blobs.fetch)
-    const reader = await device(fakes, { faults })
-    await untilHead(fakes, reader, 'resume.bin')
-    const controller = new AbortController()
-    faults.cutAt = SIZE / 2
-    faults.onCut = () => controller.abort(new Error('killed'))
     const watcher = new DestinationWatcher(dest, [old, next])
-    await expect(downloadFile(reader, 'resume.bin', dest, { signal: controller.signal })).rejects.toThrow(
-      'killed',
-    )
+    const { reader } = await downloadCutOffHalfway('resume.bin', dest)
     expect(existsSync(partialPathOf(dest, version))).toBe(true)
     expectSameBytes(await readFile(dest), old)
 
@@ -198,13 +202,7 @@ describe('downloadFile', () => {
     const first = randomBytes(SIZE, 16)
     const dest = join(dir, 'moved.bin')
     const firstVersion = await publish(first, 'moved.bin')
-    const faults = new TransferFaults(fakes.blobs.fetch)
-    const reader = await device(fakes, { faults })
-    await untilHead(fakes, reader, 'moved.bin')
-    const controller = new AbortController()
-    faults.cutAt = SIZE / 2
-    faults.onCut = () => controller.abort(new Error('killed'))
-    await expect(downloadFile(reader, 'moved.bin', dest, { signal: controller.signal })).rejects.toThrow('killed')
+    const { reader, faults } = await downloadCutOffHalfway('moved.bin', dest)
     expect(existsSync(partialPathOf(dest, firstVersion))).toBe(true)
     // Meanwhile another device changed one byte early in the file: a new head.
     const second = first.slice()
