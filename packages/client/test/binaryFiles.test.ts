@@ -3,13 +3,15 @@
 // chunks refetched and never returned or cached, concurrent writes and the binaryConflict event, the
 // heads document kept read-only.
 
-import { PACK_TARGET_BYTES, sha256Hex } from '@amber/blobs'
+import { PACK_TARGET_BYTES, encodeManifest, sha256Hex } from '@amber/blobs'
 import { HEADS_DOC_ID, MessageType, SyncStep } from '@amber/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BinaryConflictEvent, TransferProgress } from '../src/index.ts'
 import { isVaultError } from '../src/index.ts'
+import { BlobHttp } from '../src/binary/BlobHttp.ts'
 import { MemoryStore } from '../src/store/MemoryStore.ts'
 import { closeDevices, createFakes, device, untilHead } from './support/binaryFakes.ts'
+import { FAKE_TOKEN } from './support/FakeBlobServer.ts'
 import type { Fakes } from './support/binaryFakes.ts'
 import { nextEvent } from './support/sdk.ts'
 import { expectSameBytes, randomBytes, smallFiles, totalBytes } from './support/bytes.ts'
@@ -469,3 +471,20 @@ function expectMonotonic(events: readonly TransferProgress[], phases: readonly s
     for (const event of of) expect(event.bytesDone).toBeLessThanOrEqual(event.bytesTotal)
   }
 }
+
+describe('the single-commit route (manifests too big to share a request)', () => {
+  it('answers a commit or its refusal in the shape of one POST versions result', async () => {
+    const vault = await device(fakes)
+    const data = randomBytes(10_000, 50)
+    const { version } = await vault.writeFile('one.bin', data)
+    const fileId = vault.tree.get('one.bin')!.id
+    const http = new BlobHttp({ base: 'http://fake/api/v1/vaults/v1', credential: FAKE_TOKEN, fetch: fakes.blobs.fetch })
+    const manifest = await http.manifest(version)
+    expect(await http.commit({ fileId, base: undefined, body: manifest })).toMatchObject({ committed: { version } })
+    const unstored = encodeManifest({ size: 1, sha256: '0'.repeat(64), mtime: 1, device: 'd', chunks: [['1'.repeat(64), 1]] })
+    expect(await http.commit({ fileId, base: version, body: unstored })).toEqual({
+      error: { code: 'MISSING_CHUNKS', message: 'upload them', missing: ['1'.repeat(64)] },
+    })
+    expect(await http.commit({ fileId: 'nope', base: undefined, body: manifest })).toMatchObject({ error: { code: 'FILE_NOT_FOUND' } })
+  })
+})

@@ -107,10 +107,11 @@ blobRoutes.post('/vaults/:vaultId/versions', async (c) => {
   // A commit whose patch cannot be applied is answered on its own; the others still go to the DO. A patch
   // may build on a manifest earlier in the batch (a file's next version, sent with its first).
   const earlier = new Map<string, Uint8Array>()
+  const encoder = new TextEncoder()
   const prepared: Array<ApiError | PreparedCommit> = []
   for (const { fileId, base, manifest } of commits) {
     try {
-      const full = await fullManifest(c.env, vaultId, new TextEncoder().encode(manifest), earlier)
+      const full = await fullManifest(c.env, vaultId, encoder.encode(manifest), earlier)
       earlier.set(await sha256Hex(full), full)
       prepared.push({ target: { fileId, ...(base === undefined ? {} : { base }) }, manifest: full })
     } catch (error) {

@@ -2,7 +2,7 @@
 // failures for the retry loop: what may pass (no connection, 5xx, 429, an answer cut off) is a
 // `TransientError`; a refusal is a `VaultError` with the server's code; an abort is the signal's reason.
 
-import { BlobErrorCode, BlobPaths } from '@amber/blobs'
+import { BlobPaths } from '@amber/blobs'
 import type {
   BlobErrorBody,
   CommitAnswer,
@@ -27,8 +27,12 @@ export interface BlobHttpOptions {
   readonly fetch: typeof fetch
 }
 
-/** A commit either took place or named the chunks the server lacks (409 `MISSING_CHUNKS`). */
-export type CommitOutcome = { readonly committed: CommitAnswer } | { readonly missing: readonly string[] }
+/** One commit: the manifest (or patch) bytes for a file, written from `base` (undefined for a new file). */
+export interface CommitRequest {
+  readonly fileId: string
+  readonly base: string | undefined
+  readonly body: Uint8Array
+}
 
 export class BlobHttp {
   constructor(private readonly options: BlobHttpOptions) {}
@@ -51,30 +55,21 @@ export class BlobHttp {
     return readJson<PackAnswer>(res)
   }
 
-  async commit(
-    fileId: string,
-    manifest: Uint8Array,
-    base: string | undefined,
-    signal?: AbortSignal,
-  ): Promise<CommitOutcome> {
+  /** `POST binaries/:fileId/versions`: its answer, or its refusal as the result `commitMany` would give. */
+  async commit({ fileId, base, body }: CommitRequest, signal?: AbortSignal): Promise<CommitResult> {
     const query = base === undefined ? '' : `?base=${encodeURIComponent(base)}`
     const init = {
       method: 'POST',
-      body: manifest as Uint8Array<ArrayBuffer>,
+      body: body as Uint8Array<ArrayBuffer>,
       headers: { 'Content-Type': 'application/json' },
     }
-    const res = await this.#request(`${BlobPaths.versions(fileId)}${query}`, init, signal, [409])
-    if (res.status !== 409) return { committed: await readJson<CommitAnswer>(res) }
-    const { error } = await readJson<BlobErrorBody>(res)
-    if (error.code !== BlobErrorCode.MissingChunks) throw refusal(res.status, error)
-    return { missing: error.missing ?? [] }
+    const res = await this.#request(`${BlobPaths.versions(fileId)}${query}`, init, signal, COMMIT_REFUSALS)
+    if (COMMIT_REFUSALS.includes(res.status)) return readJson<BlobErrorBody>(res)
+    return { committed: await readJson<CommitAnswer>(res) }
   }
 
   /** `POST versions`: one result per commit, in order (the batch is refused whole only when malformed). */
-  async commitMany(
-    commits: readonly { readonly fileId: string; readonly base: string | undefined; readonly body: Uint8Array }[],
-    signal?: AbortSignal,
-  ): Promise<readonly CommitResult[]> {
+  async commitMany(commits: readonly CommitRequest[], signal?: AbortSignal): Promise<readonly CommitResult[]> {
     const decoder = new TextDecoder()
     const request: CommitsRequest = {
       commits: commits.map(({ fileId, base, body }) => ({
@@ -137,6 +132,9 @@ export class BlobHttp {
     throw refusal(res.status, body?.error)
   }
 }
+
+/** Statuses a single commit is refused with for this commit alone (the results `commitMany` carries). */
+const COMMIT_REFUSALS: readonly number[] = [400, 404, 409, 412]
 
 function jsonBody(value: unknown): RequestInit {
   return { method: 'POST', body: JSON.stringify(value), headers: { 'Content-Type': 'application/json' } }

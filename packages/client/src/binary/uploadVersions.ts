@@ -120,15 +120,12 @@ export async function uploadVersions(
     const rounds = new Map<VersionUpload, number>()
     const wholeManifest = new Set<VersionUpload>()
     while (answers.length < uploads.length) {
-      const batch = nextCommitBatch(uploads.slice(answers.length))
-      if (batch.length === 1 && bodyOf(batch[0]!).length > ALONE_ABOVE_BYTES) {
-        take(await commit(ctx, batch[0]!, send))
-        continue
-      }
-      const results = await http.commitMany(
-        batch.map((upload) => ({ fileId: upload.fileId, base: upload.base, body: wholeManifest.has(upload) ? upload.manifest : bodyOf(upload) })),
-        signal,
-      )
+      const bodyFor = (upload: VersionUpload) => (wholeManifest.has(upload) ? upload.manifest : bodyOf(upload))
+      const batch = nextCommitBatch(uploads.slice(answers.length), (upload) => bodyFor(upload).length)
+      const requests = batch.map((upload) => ({ fileId: upload.fileId, base: upload.base, body: bodyFor(upload) }))
+      // A manifest too big to share a request goes alone, as raw bytes on the single-commit route.
+      const alone = batch.length === 1 && requests[0]!.body.length > ALONE_ABOVE_BYTES
+      const results = alone ? [await http.commit(requests[0]!, signal)] : await http.commitMany(requests, signal)
       if (results.length !== batch.length) throw new TransientError(`versions answered ${results.length} results for ${batch.length} commits`)
       // Answers are taken in order up to the first refusal; the commits after it are sent again (a
       // repeated commit changes nothing), so a file's versions always arrive in order.
@@ -165,12 +162,15 @@ export async function uploadVersions(
  * never two versions of one file (a later version succeeds the earlier one, which must be committed
  * first), and a manifest too big to share a request alone.
  */
-export function nextCommitBatch(uploads: readonly VersionUpload[]): VersionUpload[] {
+export function nextCommitBatch(
+  uploads: readonly VersionUpload[],
+  sizeOf: (upload: VersionUpload) => number = (upload) => bodyOf(upload).length,
+): VersionUpload[] {
   const batch: VersionUpload[] = []
   const files = new Set<string>()
   let bytes = 0
   for (const upload of uploads) {
-    const size = bodyOf(upload).length
+    const size = sizeOf(upload)
     const full = batch.length === MAX_COMMITS_PER_REQUEST || bytes + size > COMMIT_REQUEST_BYTES || files.has(upload.fileId)
     if (batch.length > 0 && (full || size > ALONE_ABOVE_BYTES)) break
     batch.push(upload)
@@ -179,39 +179,6 @@ export function nextCommitBatch(uploads: readonly VersionUpload[]): VersionUploa
     if (size > ALONE_ABOVE_BYTES) break
   }
   return batch
-}
-
-/** Commits one version, uploading what a MISSING_CHUNKS answer names; the whole manifest when the patch's base is unknown. */
-async function commit(
-  ctx: TransferContext,
-  upload: VersionUpload,
-  send: (hashes: readonly string[]) => Promise<void>,
-): Promise<CommitAnswer> {
-  const { http, signal } = ctx
-  let body = bodyOf(upload)
-  for (let round = 1; ; round++) {
-    let outcome
-    try {
-      outcome = await http.commit(upload.fileId, body, upload.base, signal)
-    } catch (error) {
-      // The server cannot rebuild the patch (its base is unknown there): send the whole manifest.
-      if (!(
-        body === upload.patch &&
-        error instanceof VaultError &&
-        error.code === BlobErrorCode.VersionNotFound
-      ))
-        throw error
-      body = upload.manifest
-      outcome = await http.commit(upload.fileId, body, upload.base, signal)
-    }
-    if ('committed' in outcome) return outcome.committed
-    if (round === COMMIT_ROUNDS)
-      throw new VaultError(
-        BlobErrorCode.MissingChunks,
-        `the server still lacks ${outcome.missing.length} chunks after ${round} uploads`,
-      )
-    await send(outcome.missing)
-  }
 }
 
 function bodyOf(upload: VersionUpload): Uint8Array {
